@@ -1,0 +1,29 @@
+# Two entry points that do all the set-up on a fresh machine with Python 3.11 and pip:
+#   make quickstart   build the offline quickstart corpus and print where it is
+#   make test         run the test-suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: quickstart test install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+quickstart: $(STAMP)
+	$(BIN)/synthcompile build recipes/quickstart.yaml --out runs/quickstart
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/logic.py
+
+clean:
+	rm -rf $(VENV) runs

@@ -1,0 +1,161 @@
+"""The command line: a thin typer front over the library (pipeline, run, stats, registry)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synthcompile.errors import UserError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Compile seeds into verified synthetic pretraining corpora.")
+out = Console()
+err = Console(stderr=True)
+
+RunArg = Annotated[Path, typer.Argument(help="a run directory written by `synthcompile build`")]
+
+
+class BuildProgress:
+    """Rich progress bar over shards, one task per stage."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task = None
+
+    def stage_started(self, stage: str, total: int, done: int) -> None:
+        self.task = self.progress.add_task(f"{stage}", total=total, completed=done)
+        if done:
+            self.progress.console.print(f"[dim]{stage}: resuming, {done}/{total} shards already complete")
+
+    def shard_done(self, result) -> None:
+        self.progress.advance(self.task)
+
+
+@app.command()
+def build(
+    recipe: Annotated[Path, typer.Argument(help="recipe YAML file")],
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="run directory (default: runs/<recipe name>)")] = None,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="parallel workers (default: the recipe's, else all cores)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="override the recipe seed")] = None,
+    executor: Annotated[Optional[str], typer.Option(help="local or ray (default: the recipe's)")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a run of a different recipe")] = False,
+):
+    """Compile RECIPE into a run directory of verified Parquet shards; resumes an interrupted build."""
+    from synthcompile.executors import make_executor
+    from synthcompile.pipeline import build as run_build
+    from synthcompile.recipe import load_recipe
+    from synthcompile.stats import compute_stats
+
+    r = load_recipe(recipe, seed=seed)
+    target = out_dir or Path("runs") / r.name
+    kind = executor or r.executor.kind
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("shards"), TimeElapsedColumn())
+    with make_executor(kind, workers or r.executor.workers, r.executor.address) as ex, \
+            Progress(*columns, console=err, transient=False) as bar:
+        run = run_build(r, target, ex, recipe_file=recipe, overwrite=overwrite,
+                        progress=BuildProgress(bar))
+    _print_stats(compute_stats(run))
+    out.print(f"\n[bold green]done[/]: {run.root.resolve()}  (manifest: {run.manifest_path})")
+
+
+@app.command()
+def stats(run: RunArg, as_json: Annotated[bool, typer.Option("--json", help="machine-readable JSON")] = False):
+    """Counts, tokens and verification pass rate per family and difficulty."""
+    from synthcompile.run import RunDir
+    from synthcompile.stats import compute_stats
+
+    data = compute_stats(RunDir(run))
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        _print_stats(data)
+
+
+def _print_stats(data: dict) -> None:
+    table = Table(title=f"{data['stage']}: {data['samples']:,} samples, {data['tokens']:,} tokens",
+                  title_justify="left")
+    for col, justify in (("family", "left"), ("difficulty", "right"), ("samples", "right"),
+                         ("verified", "right"), ("pass rate", "right"), ("tokens", "right")):
+        table.add_column(col, justify=justify)
+    for name, fam in data["families"].items():
+        levels = fam["by_difficulty"]
+        for i, (level, b) in enumerate(levels.items()):
+            table.add_row(name if i == 0 else "", level, f"{b['samples']:,}", f"{b['verified']:,}",
+                          f"{b['pass_rate']:.2%}", f"{b['tokens']:,}")
+        table.add_row("", "[bold]all", f"[bold]{fam['samples']:,}", f"{fam['verified']:,}",
+                      f"{fam['pass_rate']:.2%}", f"{fam['tokens']:,}", end_section=True)
+    table.add_row("[bold]total", "", f"[bold]{data['samples']:,}", f"[bold]{data['verified']:,}",
+                  f"[bold]{data['pass_rate']:.2%}" if data["samples"] else "-", f"[bold]{data['tokens']:,}")
+    out.print(table)
+
+
+@app.command()
+def inspect(
+    run: RunArg,
+    family: Annotated[Optional[str], typer.Option(help="only this family (e.g. logic.arithmetic)")] = None,
+    n: Annotated[int, typer.Option("--n", min=1, help="how many samples")] = 3,
+    split: Annotated[Optional[str], typer.Option(help="train or probe")] = None,
+    failed: Annotated[bool, typer.Option(help="only samples that failed verification")] = False,
+):
+    """Pretty-print samples with their structure, trace and verdict."""
+    from synthcompile.inspect import iter_samples
+
+    shown = 0
+    for row in iter_samples(run, family=family, split=split, failed=failed, limit=n):
+        verdict = row["verdict"]
+        mark = "[green]✓ verified" if verdict["passed"] else f"[red]✗ {verdict['reason']}"
+        meta = (f"[bold]{row['family']}[/]  difficulty {row['difficulty']}  form {row['form']}  "
+                f"template {row['template']}  split {row['split']}\n{mark}[/] by {verdict['verifier']}"
+                f"  id {row['id']}")
+        trace = "\n".join(f"  {i + 1}. {step}" for i, step in enumerate(row["trace"]))
+        body = (f"{meta}\n\n[bold]question[/]\n{row['question']}\n\n[bold]trace[/]\n{trace}\n\n"
+                f"[bold]answer[/] {row['answer']}\n\n[bold]text as trained on[/]\n{row['text']}")
+        out.print(Panel(body, title=row["seed_id"], title_align="left", highlight=False))
+        shown += 1
+    if not shown:
+        raise UserError(f"no samples match in {run}")
+
+
+@app.command("list")
+def list_families():
+    """Every logic family with its parameters, difficulty levels and a description."""
+    from synthcompile.compilers.logic.registry import families
+
+    table = Table(show_lines=True)
+    for col in ("family", "levels", "parameters", "description"):
+        table.add_column(col)
+    for name, cls in families().items():
+        params = "\n".join(f"{k}: {f.description or ''}" for k, f in cls.Config.model_fields.items())
+        table.add_row(name, f"1..{len(cls.levels)}", params, cls.description)
+    out.print(table)
+    out.print("[dim]Any reasoning-gym dataset is also a family, as reasoning_gym:<name> "
+              "(pip install 'synthcompile\\[reasoning-gym]').")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

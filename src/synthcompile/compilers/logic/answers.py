@@ -1,0 +1,114 @@
+"""Reading free-form answers: find the final answer in a response and parse it exactly.
+
+Verifiers call these, then compare structured values; nothing here ever gives partial credit.
+A parser returns ``None`` when the text is not a value of its kind, which the verifier reports
+as a wrong answer with that reason.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+_BOXED = re.compile(r"\\boxed\{(.*)\}")
+_LEAD = re.compile(r"(?im)^[ \t]*(?:final answer|answer)[ \t]*[:=][ \t]*")
+_SENTENCE_LEAD = re.compile(r"(?i)^(?:so |therefore,? |thus,? )?(?:the )?(?:final )?answer is:?\s*")
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u00f7": "/"})
+
+
+def final_answer(response: str) -> str:
+    """The part of a response that states the answer.
+
+    What follows the last ``</think>``; in it, the last \\boxed{...}, else everything after the
+    last line-initial "Answer:" (an answer may span lines: a list, a table), else the last
+    non-empty line without a leading "the answer is". Markdown and a final period are dropped.
+    """
+    text = response.translate(_MINUS)
+    if "</think>" in text:
+        text = text.rsplit("</think>", 1)[1]
+    if boxed := _BOXED.findall(text):
+        return clean(boxed[-1])
+    leads = list(_LEAD.finditer(text))
+    if leads:
+        return clean(text[leads[-1].end():])
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    return clean(_SENTENCE_LEAD.sub("", lines[-1].strip(), count=1)) if lines else ""
+
+
+def clean(text: str) -> str:
+    text = text.strip().strip("*`$").strip()
+    return text[:-1].rstrip() if text.endswith(".") else text
+
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def parse_int(text: str) -> int | None:
+    """An integer: accepts ``1,234``, ``1 234``, ``+5``, unicode minus, ``12.0``; rejects ``1.5``."""
+    s = text.translate(_MINUS).strip().replace(",", "").replace("_", "")
+    s = re.sub(r"(?<=\d) (?=\d{3}\b)", "", s)
+    if _INT.fullmatch(s):
+        return int(s)
+    value = parse_number(s)
+    if value is not None and value.denominator == 1:
+        return int(value)
+    return None
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_FRAC = re.compile(r"([+-]?)\s*\(?\s*([+-]?\d+)\s*\)?\s*/\s*\(?\s*([+-]?\d+)\s*\)?")
+_MIXED = re.compile(r"([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)")
+
+
+def parse_number(text: str) -> Fraction | None:
+    """An exact rational: ``-3/4``, ``3 / -4``, ``1 1/2``, ``0.75``, ``-7``, ``1e3``."""
+    s = text.translate(_MINUS).strip().replace(",", "")
+    if not s:
+        return None
+    try:
+        if m := _MIXED.fullmatch(s):
+            sign = -1 if m.group(1) == "-" else 1
+            return sign * (int(m.group(2)) + Fraction(int(m.group(3)), int(m.group(4))))
+        if m := _FRAC.fullmatch(s):
+            sign = -1 if m.group(1) == "-" else 1
+            return sign * Fraction(int(m.group(2)), int(m.group(3)))
+        if _NUMBER.fullmatch(s):
+            return Fraction(s)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return None
+
+
+def parse_items(text: str) -> list[str]:
+    """A list of items: ``[a, b, c]``, ``a, b and c``, ``a -> b -> c`` or ``a b c``."""
+    s = text.strip().strip("[](){}").strip()
+    if not s:
+        return []
+    s = re.sub(r"\s*(?:->|→|,|;|\band\b)\s*", ",", s)
+    parts = s.split(",") if "," in s else s.split()
+    return [p.strip().strip("'\"") for p in parts if p.strip()]
+
+
+def parse_int_list(text: str) -> list[int] | None:
+    items = parse_items(text)
+    values = [parse_int(i) for i in items]
+    return None if any(v is None for v in values) else values  # type: ignore[return-value]
+
+
+_TRUE = {"yes", "true", "valid", "sat", "satisfiable", "t", "1", "eligible", "reachable", "member"}
+_FALSE = {"no", "false", "invalid", "unsat", "unsatisfiable", "f", "0", "not eligible",
+          "unreachable", "not reachable", "not a member", "not member"}
+
+
+def parse_bool(text: str) -> bool | None:
+    s = text.strip().lower().strip(".! ")
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    return None
+
+
+def norm_word(text: str) -> str:
+    """Case- and space-insensitive comparison form for symbolic answers (names, labels)."""
+    return re.sub(r"\s+", " ", text.strip().strip("'\"")).casefold()

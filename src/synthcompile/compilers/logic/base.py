@@ -1,0 +1,90 @@
+"""What a logic family is: a config, difficulty levels, phrasings, ``generate`` and ``verify``.
+
+A new family writes one module with one :class:`Family` subclass (see ``families/arithmetic.py``)
+and adds its module name to ``registry.FAMILY_MODULES``. ``generate`` returns a structured
+:class:`Problem` whose trace is the solver's own steps; ``verify`` scores any free-form answer
+against the problem's structured data, exactly, with no partial credit.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from synthcompile.sample import Verdict
+
+
+class FamilyConfig(BaseModel):
+    """Base of every family's config: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class Problem:
+    """A generated exercise, before rendering.
+
+    ``fields`` fill the phrasing templates; ``answer_text`` is the canonical answer as trained on;
+    ``trace`` is the solver's actual steps; ``data`` is everything ``verify`` needs (JSON-able,
+    stored in the sample's ``structured`` column so any answer can be re-scored later).
+    """
+
+    fields: dict[str, Any]
+    answer_text: str
+    trace: list[str]
+    data: dict[str, Any]
+    terse: list[str] | None = None  # short trace; default: the trace itself, compacted
+    skills: tuple[str, ...] = field(default=())  # extra skills beyond the family's own
+
+
+class Family(ABC):
+    """One formal system. Subclasses fill the class variables and two (three) methods."""
+
+    name: ClassVar[str]                       # registry name, e.g. "arithmetic"
+    description: ClassVar[str]                # one line for `synthcompile list`
+    version: ClassVar[str] = "1"              # bump when output for a seed changes
+    skills: ClassVar[tuple[str, ...]] = ()
+    Config: ClassVar[type[FamilyConfig]]
+    levels: ClassVar[dict[int, dict[str, Any]]]  # difficulty level (1 = easiest) -> config overrides
+    phrasings: ClassVar[tuple[str, ...]]      # str.format templates over Problem.fields
+
+    def __init__(self, config: FamilyConfig):
+        self.config = config
+
+    @classmethod
+    def make(cls, level: int, overrides: dict[str, Any] | None = None) -> "Family":
+        """The family at a difficulty level; recipe ``params`` override the level's settings."""
+        if level not in cls.levels:
+            raise ValueError(f"{cls.name}: no difficulty level {level} (levels: {sorted(cls.levels)})")
+        return cls(cls.Config(**{**cls.levels[level], **(overrides or {})}))
+
+    @abstractmethod
+    def generate(self, rng: random.Random) -> Problem:
+        """A new problem drawn from ``rng`` only (no other randomness)."""
+
+    @abstractmethod
+    def verify(self, data: dict[str, Any], answer: str) -> Verdict:
+        """Score a free-form answer (a bare value or a full response) against ``data``."""
+
+    def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
+        """Answers known to be wrong (off by one, sign, swapped, truncated, extra item...).
+
+        Used by the test-suite to prove the verifier rejects them; each family supplies its own
+        because only it knows what is certainly wrong (a swapped topological order may be valid).
+        """
+        return []
+
+    def close(self) -> None:
+        """Release resources (e.g. a sandbox process) at the end of a shard."""
+
+    # Helpers for subclasses ------------------------------------------------------------------
+
+    def ok(self) -> Verdict:
+        return Verdict(True, f"{self.name}/{self.version}")
+
+    def wrong(self, reason: str) -> Verdict:
+        return Verdict(False, f"{self.name}/{self.version}", reason)

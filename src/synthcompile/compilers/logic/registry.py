@@ -1,0 +1,86 @@
+"""The family registry: an explicit list of modules, imported on first use.
+
+Each module in ``FAMILY_MODULES`` defines ``FAMILY``, its :class:`Family` subclass. Names are
+checked for duplicates and every level is checked against the family's config when the registry
+is built, so a typo in a family fails at once, not when a recipe happens to use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from synthcompile.compilers.logic.base import Family
+from synthcompile.errors import RecipeError
+
+FAMILY_MODULES = (
+    "arithmetic",
+    "pointer_chasing",
+)
+REASONING_GYM_PREFIX = "reasoning_gym:"
+
+
+@lru_cache(maxsize=1)
+def families() -> dict[str, type[Family]]:
+    out: dict[str, type[Family]] = {}
+    for module_name in FAMILY_MODULES:
+        cls = importlib.import_module(f"synthcompile.compilers.logic.families.{module_name}").FAMILY
+        if cls.name in out:
+            raise RuntimeError(f"family name {cls.name!r} registered twice")
+        if len(cls.levels) < 4 or sorted(cls.levels) != list(range(1, len(cls.levels) + 1)):
+            raise RuntimeError(f"{cls.name}: levels must be 1..N with N >= 4")
+        if len(cls.phrasings) < 5:
+            raise RuntimeError(f"{cls.name}: needs at least 5 phrasings")
+        for level in cls.levels:
+            cls.make(level)  # every level must be a valid config
+        out[cls.name] = cls
+    return out
+
+
+def get_family(name: str) -> type[Family]:
+    if name.startswith(REASONING_GYM_PREFIX):
+        from synthcompile.compilers.logic.reasoning_gym import reasoning_gym_family
+
+        return reasoning_gym_family(name.removeprefix(REASONING_GYM_PREFIX))
+    try:
+        return families()[name]
+    except KeyError:
+        raise KeyError(name) from None
+
+
+def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple) -> list[RecipeError]:
+    """Located errors for one recipe generator entry (family, difficulty, params)."""
+    from synthcompile.recipe import _line_for, format_loc, suggest, errors_from_validation
+
+    where = dict(file=file)
+    try:
+        cls = get_family(gen.family)
+    except KeyError:
+        hint = suggest(gen.family, families()) or " (see `synthcompile list`)"
+        return [RecipeError(f"unknown family {gen.family!r}{hint}", **where,
+                            line=_line_for(lines, loc + ("family",)), field=format_loc(loc + ("family",)))]
+    except (ImportError, ValueError) as exc:
+        return [RecipeError(str(exc), **where, line=_line_for(lines, loc + ("family",)),
+                            field=format_loc(loc + ("family",)))]
+    problems = []
+    if gen.difficulty != "all":
+        bad = [d for d in gen.difficulty if d not in cls.levels]
+        if bad:
+            problems.append(RecipeError(
+                f"{gen.family} has no difficulty level {bad[0]} (levels: {min(cls.levels)}..{max(cls.levels)})",
+                **where, line=_line_for(lines, loc + ("difficulty",)), field=format_loc(loc + ("difficulty",))))
+    if gen.params:
+        try:
+            cls.Config(**{**cls.levels[min(cls.levels)], **gen.params})
+        except ValidationError as exc:
+            problems += errors_from_validation(exc, model=cls.Config, file=file, lines=lines,
+                                               prefix=loc + ("params",))
+    return problems
+
+
+def levels_of(gen: Any) -> list[int]:
+    cls = get_family(gen.family)
+    return sorted(cls.levels) if gen.difficulty == "all" else list(gen.difficulty)

@@ -1,0 +1,43 @@
+"""Surface forms: one structured problem, several texts.
+
+- ``plain``: question, then the answer;
+- ``think``: question, the solver's trace inside ``<think>...</think>``, then the answer;
+- ``terse``: question, the trace compacted onto one line, then the answer.
+
+The phrasing and the answer lead are drawn from the sample's own RNG, so a corpus spreads over
+every template of a family instead of collapsing onto one.
+"""
+
+from __future__ import annotations
+
+import random
+
+from synthcompile.compilers.logic.base import Family, Problem
+
+FORMS = ("plain", "think", "terse")
+# Every lead is one that answers.final_answer() recognises, so rendered samples stay checkable.
+ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "Answer = {}")
+
+
+def pick_form(weights: dict[str, float], rng: random.Random) -> str:
+    names = [f for f in FORMS if weights.get(f, 0) > 0]
+    return rng.choices(names, weights=[weights[f] for f in names])[0]
+
+
+def render(family: Family, problem: Problem, form: str, rng: random.Random) -> tuple[str, str, str]:
+    """Return (text, question, template id)."""
+    index = rng.randrange(len(family.phrasings))
+    question = family.phrasings[index].format(**problem.fields).strip()
+    lead = rng.choice(ANSWER_LEADS)
+    answer = lead.format(problem.answer_text)
+    if "\n" in problem.answer_text and lead.startswith("The answer is"):
+        answer = "Answer:\n" + problem.answer_text  # a multi-line answer starts on its own line
+    if form == "plain":
+        body = [question, answer]
+    elif form == "think":
+        body = [question, "<think>", *problem.trace, "</think>", answer]
+    elif form == "terse":
+        body = [question, " ; ".join(problem.terse or problem.trace), answer]
+    else:
+        raise ValueError(f"unknown form {form!r} (forms: {', '.join(FORMS)})")
+    return "\n".join(body), question, f"{family.name}/p{index}"

@@ -1,0 +1,56 @@
+"""Processes on this machine: the embedded default executor."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from synthcompile.executors.base import Executor, OnDone
+from synthcompile.run import ShardResult, execute_shard
+from synthcompile.stage import ShardSpec, Stage
+
+
+class LocalExecutor(Executor):
+    """Runs shards in ``workers`` processes (in this process when ``workers == 1``)."""
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: workers start clean (no inherited threads or locks from pyarrow/rich).
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._pool
+
+    def run(self, stage: Stage, specs: list[ShardSpec], run_root: str, seed: int,
+            on_done: OnDone | None = None) -> list[ShardResult]:
+        results: dict[str, ShardResult] = {}
+        if self.workers == 1 or len(specs) <= 1:
+            for spec in specs:
+                results[spec.name] = r = execute_shard(stage, spec, run_root, seed)
+                if on_done:
+                    on_done(r)
+        else:
+            pool = self._get_pool()
+            # Keep at most 2 shards per worker in flight: memory stays bounded by a few shards.
+            pending, queue = set(), list(reversed(specs))
+            while queue or pending:
+                while queue and len(pending) < 2 * self.workers:
+                    pending.add(pool.submit(execute_shard, stage, queue.pop(), run_root, seed))
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    r = fut.result()
+                    results[r.name] = r
+                    if on_done:
+                        on_done(r)
+        return [results[s.name] for s in specs]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

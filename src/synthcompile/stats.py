@@ -1,0 +1,55 @@
+"""Corpus statistics, computed from the shards one at a time (memory bounded by a shard)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from synthcompile.run import RunDir
+from synthcompile.sample import TOKEN_PATTERN
+
+COLUMNS = ["family", "difficulty", "split", "form", "verdict", "text"]
+
+
+def _bucket() -> dict[str, int]:
+    return {"samples": 0, "verified": 0, "tokens": 0}
+
+
+def compute_stats(run: RunDir, stage: str = "logic") -> dict[str, Any]:
+    """Counts, tokens and verification pass rates per family, difficulty, split and form."""
+    total = _bucket()
+    families: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {**_bucket(), "by_difficulty": defaultdict(_bucket), "by_split": defaultdict(_bucket),
+                 "by_form": defaultdict(_bucket)})
+    for rel in run.stage_shards(stage):
+        table = pq.read_table(Path(run.root) / rel, columns=COLUMNS)
+        tokens = pc.count_substring_regex(table["text"], TOKEN_PATTERN).to_pylist()
+        passed = pc.struct_field(table["verdict"], "passed").to_pylist()
+        rows = zip(table["family"].to_pylist(), table["difficulty"].to_pylist(),
+                   table["split"].to_pylist(), table["form"].to_pylist(), passed, tokens)
+        for family, difficulty, split, form, ok, n_tokens in rows:
+            fam = families[family]
+            for b in (total, fam, fam["by_difficulty"][difficulty], fam["by_split"][split],
+                      fam["by_form"][form]):
+                b["samples"] += 1
+                b["verified"] += int(ok)
+                b["tokens"] += n_tokens
+    out = {"stage": stage, **_finish(total), "families": {}}
+    for name in sorted(families):
+        fam = families[name]
+        out["families"][name] = {
+            **_finish(fam),
+            **{axis: {str(k): _finish(v) for k, v in sorted(fam[axis].items())}
+               for axis in ("by_difficulty", "by_split", "by_form")},
+        }
+    return out
+
+
+def _finish(bucket: dict[str, int]) -> dict[str, Any]:
+    n = bucket["samples"]
+    return {"samples": n, "verified": bucket["verified"], "tokens": bucket["tokens"],
+            "pass_rate": round(bucket["verified"] / n, 6) if n else None}
