@@ -81,7 +81,7 @@ def stats(run: RunArg, as_json: Annotated[bool, typer.Option("--json", help="mac
 
 
 def _print_stats(data: dict) -> None:
-    table = Table(title=f"{data['stage']}: {data['samples']:,} samples, {data['tokens']:,} tokens",
+    table = Table(title=f"{' + '.join(data['stages'])}: {data['samples']:,} samples, {data['tokens']:,} tokens",
                   title_justify="left")
     for col, justify in (("family", "left"), ("difficulty", "right"), ("samples", "right"),
                          ("verified", "right"), ("pass rate", "right"), ("tokens", "right")):

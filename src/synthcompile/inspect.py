@@ -11,12 +11,13 @@ import pyarrow.parquet as pq
 from synthcompile.run import RunDir
 
 
-def iter_samples(run: str | Path, *, stage: str = "logic", family: str | None = None,
+def iter_samples(run: str | Path, *, stages: list[str] | None = None, family: str | None = None,
                  split: str | None = None, failed: bool = False,
                  limit: int | None = None) -> Iterator[dict[str, Any]]:
     rundir = RunDir(run)
     count = 0
-    for rel in rundir.stage_shards(stage):
+    stages = stages if stages is not None else rundir.stages(role="compile")
+    for rel in (path for stage in stages for path in rundir.stage_shards(stage)):
         table = pq.read_table(rundir.root / rel)
         mask = None
         for cond in ((family and pc.equal(table["family"], family)),

@@ -8,7 +8,7 @@ from typing import Protocol
 from synthcompile.executors import Executor
 from synthcompile.recipe import Recipe
 from synthcompile.run import RunDir, ShardResult
-from synthcompile.stage import Stage
+from synthcompile.stage import Stage, Upstream
 
 
 class Progress(Protocol):
@@ -17,7 +17,10 @@ class Progress(Protocol):
 
 
 def stages_for(recipe: Recipe) -> list[Stage]:
-    """The recipe's stages, in data-flow order (compile now; curate and export come after)."""
+    """The recipe's stages in data-flow order: compile stages, then curate, then export.
+
+    Each stage's ``plan`` receives an :class:`Upstream` with every earlier stage's shards.
+    """
     from synthcompile.compilers.logic.stage import LogicStage
 
     stages: list[Stage] = []
@@ -33,9 +36,12 @@ def build(recipe: Recipe, out: str | Path, executor: Executor, *, recipe_file: P
     info = {"name": recipe.name, "hash": recipe.content_hash(), "seed": recipe.seed}
     run.prepare(info["hash"], recipe_file, overwrite=overwrite)
     results: dict[str, list[ShardResult]] = {}
-    run.write_manifest(info, results)
-    for stage in stages_for(recipe):
-        upstream = {name: [r.path for r in rs] for name, rs in results.items()}
+    stages = stages_for(recipe)
+    roles = {stage.name: stage.role for stage in stages}
+    run.write_manifest(info, results, roles)
+    for stage in stages:
+        upstream = Upstream(tuple((name, roles[name], tuple(r.path for r in rs))
+                                  for name, rs in results.items()))
         specs = stage.plan(upstream)
         done = {s.name: r for s in specs if (r := run.completed(stage.name, s)) is not None}
         todo = [s for s in specs if s.name not in done]
@@ -45,5 +51,5 @@ def build(recipe: Recipe, out: str | Path, executor: Executor, *, recipe_file: P
                              on_done=progress.shard_done if progress else None)
         by_name = done | {r.name: r for r in fresh}
         results[stage.name] = [by_name[s.name] for s in specs]
-        run.write_manifest(info, results)
+        run.write_manifest(info, results, roles)
     return run

@@ -156,14 +156,20 @@ class RunDir:
             raise UserError(f"{self.root}: no stage {stage!r} in this run")
         return [s["path"] for s in entry["shards"]]
 
-    def write_manifest(self, recipe: dict[str, Any], stages: dict[str, list[ShardResult]]) -> None:
+    def stages(self, role: str | None = None) -> list[str]:
+        """Stage names in pipeline order, optionally only those of one role."""
+        entries = self.manifest().get("stages", {})
+        return [name for name, e in entries.items() if role is None or e.get("role") == role]
+
+    def write_manifest(self, recipe: dict[str, Any], stages: dict[str, list[ShardResult]],
+                       roles: dict[str, str]) -> None:
         manifest = {
             "synthcompile": __version__,
             "recipe": recipe,
             "python": platform.python_version(),
             "dependencies": _versions(),
             "stages": {
-                name: {"rows": sum(r.rows for r in results), "bytes": sum(r.bytes for r in results),
+                name: {"role": roles[name], "rows": sum(r.rows for r in results), "bytes": sum(r.bytes for r in results),
                        "quarantined": sum(r.quarantined for r in results),
                        "shards": [{"name": r.name, "path": r.path, "rows": r.rows,
                                    "bytes": r.bytes, "sha256": r.sha256} for r in results]}

@@ -30,6 +30,26 @@ class ShardSpec:
     inputs: tuple[str, ...] = ()  # run-relative paths of upstream shards this one reads
 
 
+@dataclass(frozen=True)
+class Upstream:
+    """What earlier stages produced, in pipeline order: (name, role, shard paths) per stage."""
+
+    stages: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+
+    def paths(self, name: str) -> list[str]:
+        for stage, _, paths in self.stages:
+            if stage == name:
+                return list(paths)
+        raise KeyError(f"no upstream stage {name!r}")
+
+    def samples(self) -> list[str]:
+        """The current sample stream: the last curate stage's shards, else all compile shards."""
+        curated = [paths for _, role, paths in self.stages if role == "curate"]
+        if curated:
+            return list(curated[-1])
+        return [p for _, role, paths in self.stages if role == "compile" for p in paths]
+
+
 @dataclass
 class ShardContext:
     """What a running shard may use: its derived randomness, counters and a quarantine."""
@@ -58,10 +78,13 @@ class Stage(ABC):
     name: str
     version: str = "1"
     schema: pa.Schema
+    # "compile" stages emit samples from seeds; "curate" stages filter samples; "export" stages
+    # write trainer-facing files. Stats and inspect read the compile stages by default.
+    role: str = "compile"
 
     @abstractmethod
-    def plan(self, upstream: dict[str, list[str]]) -> list[ShardSpec]:
-        """The shards to produce. ``upstream`` maps earlier stage names to their shard paths."""
+    def plan(self, upstream: Upstream) -> list[ShardSpec]:
+        """The shards to produce, given what earlier stages produced (run-relative paths)."""
 
     @abstractmethod
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.RecordBatch | pa.Table]:

@@ -19,13 +19,17 @@ def _bucket() -> dict[str, int]:
     return {"samples": 0, "verified": 0, "tokens": 0}
 
 
-def compute_stats(run: RunDir, stage: str = "logic") -> dict[str, Any]:
-    """Counts, tokens and verification pass rates per family, difficulty, split and form."""
+def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any]:
+    """Counts, tokens and verification pass rates per family, difficulty, split and form.
+
+    ``stages`` defaults to every compile stage of the run (all compiled samples).
+    """
+    stages = stages if stages is not None else run.stages(role="compile")
     total = _bucket()
     families: dict[str, dict[str, Any]] = defaultdict(
         lambda: {**_bucket(), "by_difficulty": defaultdict(_bucket), "by_split": defaultdict(_bucket),
                  "by_form": defaultdict(_bucket)})
-    for rel in run.stage_shards(stage):
+    for rel in (path for stage in stages for path in run.stage_shards(stage)):
         table = pq.read_table(Path(run.root) / rel, columns=COLUMNS)
         tokens = pc.count_substring_regex(table["text"], TOKEN_PATTERN).to_pylist()
         passed = pc.struct_field(table["verdict"], "passed").to_pylist()
@@ -38,7 +42,7 @@ def compute_stats(run: RunDir, stage: str = "logic") -> dict[str, Any]:
                 b["samples"] += 1
                 b["verified"] += int(ok)
                 b["tokens"] += n_tokens
-    out = {"stage": stage, **_finish(total), "families": {}}
+    out = {"stages": stages, **_finish(total), "families": {}}
     for name in sorted(families):
         fam = families[name]
         out["families"][name] = {

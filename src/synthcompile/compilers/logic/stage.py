@@ -20,7 +20,7 @@ from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import pick_form, render
 from synthcompile.recipe import LogicSection
 from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, params_hash, to_table
-from synthcompile.stage import ShardContext, ShardSpec, Stage
+from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 BATCH_ROWS = 1024
 
@@ -33,7 +33,7 @@ class LogicStage(Stage):
         self.section = section
         self.shard_size = shard_size
 
-    def plan(self, upstream: dict[str, list[str]]) -> list[ShardSpec]:
+    def plan(self, upstream: Upstream) -> list[ShardSpec]:
         specs: list[ShardSpec] = []
         for gen in self.section.generators:
             stem = gen.key.replace(":", "_").replace("/", "_")
