@@ -46,6 +46,7 @@ def build(
     workers: Annotated[Optional[int], typer.Option(min=1, help="parallel workers (default: the recipe's, else all cores)")] = None,
     seed: Annotated[Optional[int], typer.Option(help="override the recipe seed")] = None,
     executor: Annotated[Optional[str], typer.Option(help="local or ray (default: the recipe's)")] = None,
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster address, e.g. HEAD:6379 (default: the recipe's, else a local instance)")] = None,
     overwrite: Annotated[bool, typer.Option(help="replace a run of a different recipe")] = False,
 ):
     """Compile RECIPE into a run directory of verified Parquet shards; resumes an interrupted build."""
@@ -57,14 +58,28 @@ def build(
     r = load_recipe(recipe, seed=seed)
     target = out_dir or Path("runs") / r.name
     kind = executor or r.executor.kind
+    if address and kind != "ray":
+        raise UserError("--address is a Ray cluster address: add --executor ray")
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("shards"), TimeElapsedColumn())
-    with make_executor(kind, workers or r.executor.workers, r.executor.address) as ex, \
+    with make_executor(kind, workers or r.executor.workers, address or r.executor.address) as ex, \
             Progress(*columns, console=err, transient=False) as bar:
         run = run_build(r, target, ex, recipe_file=recipe, overwrite=overwrite,
                         progress=BuildProgress(bar))
     _print_stats(compute_stats(run))
     out.print(f"\n[bold green]done[/]: {run.root.resolve()}  (manifest: {run.manifest_path})")
+    from synthcompile.report.html import write_report
+
+    out.print(f"report: {write_report(run).resolve()}")
+
+
+@app.command()
+def report(run: RunArg, out_file: Annotated[Optional[Path], typer.Option("--out", help="default: RUN/report.html")] = None):
+    """Write a self-contained HTML report (plots inline) of a run and print its path."""
+    from synthcompile.report.html import write_report
+    from synthcompile.run import RunDir
+
+    out.print(str(write_report(RunDir(run), out_file).resolve()))
 
 
 @app.command()

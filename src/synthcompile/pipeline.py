@@ -26,6 +26,13 @@ def stages_for(recipe: Recipe) -> list[Stage]:
     stages: list[Stage] = []
     if recipe.logic:
         stages.append(LogicStage(recipe.logic, recipe.shard_size))
+    if recipe.memory:
+        from synthcompile.compilers.memory.stage import MemoryStage
+
+        stages.append(MemoryStage(recipe.memory, recipe.seed))
+    from synthcompile.export.stages import export_stages
+
+    stages += export_stages(recipe)  # last: they read the curated sample stream
     return stages
 
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
 from synthcompile.errors import RecipeError
 
@@ -39,6 +39,8 @@ class GeneratorSpec(StrictModel):
     params: dict[str, Any] = Field(default_factory=dict, description="overrides of the family config")
     forms: dict[Form, float] | None = Field(None, description="surface-form weights; default: the section's")
     probes: NonNegativeInt = Field(0, description="held-out probe samples (split='probe')")
+    probe_difficulty: list[PositiveInt] | None = Field(
+        None, description="levels for probes, e.g. one never trained on; default: 'difficulty'")
     name: str | None = Field(None, description="output name; defaults to the family (must be unique)")
 
     @property
@@ -69,6 +71,198 @@ class ExecutorSection(StrictModel):
     address: str | None = Field(None, description="Ray cluster address; default: a local instance")
 
 
+BalanceAxis = Literal["family", "difficulty", "template", "form"]
+
+
+class BalanceSection(StrictModel):
+    """Balanced sampling of training samples: caps per group, or target shares of samples."""
+
+    by: list[BalanceAxis] = Field(min_length=1, description="sample columns that form a group")
+    cap: PositiveInt | None = Field(None, description="keep at most this many samples per group")
+    proportions: dict[str, float] | None = Field(
+        None, description="target share of samples per group, keyed by the group's values joined "
+                          "by '/' (e.g. 'logic.arithmetic/3'); unnamed groups are dropped")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> "BalanceSection":
+        if (self.cap is None) == (self.proportions is None):
+            raise ValueError("give exactly one of 'cap' or 'proportions'")
+        if self.proportions is not None and (any(w < 0 for w in self.proportions.values())
+                                             or sum(self.proportions.values()) <= 0):
+            raise ValueError("proportions must be >= 0 with a positive sum")
+        return self
+
+
+class MixStageSpec(StrictModel):
+    """One curriculum stage: its documents all come before the next stage's, shuffled within."""
+
+    name: str = Field(description="stage name, recorded per document (e.g. 'facts')")
+    weights: dict[str, float] | None = Field(
+        None, description="share of the stage's tokens per group (family or skill; fnmatch "
+                          "patterns allowed); default: every remaining document")
+    tokens: PositiveInt | None = Field(
+        None, description="the stage's token budget; default: the most the weights allow")
+
+    @model_validator(mode="after")
+    def _weights(self) -> "MixStageSpec":
+        if self.weights is not None and (not self.weights or any(w <= 0 for w in self.weights.values())):
+            raise ValueError("weights must be a non-empty mapping of positive numbers")
+        if self.tokens is not None and self.weights is None:
+            raise ValueError("a token budget needs 'weights'")
+        return self
+
+
+class MixSection(StrictModel):
+    by: Literal["family", "skill"] = Field("family", description="what the weight keys name")
+    seed: int | None = Field(None, description="shuffle/selection seed; default: the recipe seed")
+    stages: list[MixStageSpec] = Field(min_length=1, description="curriculum stages, in order")
+
+    @model_validator(mode="after")
+    def _unique(self) -> "MixSection":
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError("curriculum stage names must be unique")
+        return self
+
+
+class TrainTokenizer(StrictModel):
+    vocab_size: int = Field(8192, ge=300, le=1 << 20, description="BPE vocabulary size")
+    min_frequency: PositiveInt = Field(2, description="merges need a pair seen this often")
+
+
+class TokenizerSection(StrictModel):
+    """Train a byte-level BPE on the training text, or load any tokenizer.json."""
+
+    train: TrainTokenizer | None = Field(None, description="train a BPE on the corpus")
+    path: str | None = Field(None, description="a tokenizer.json to load instead")
+    eos: str = Field("<|endoftext|>", description="end-of-document token (added when training)")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "TokenizerSection":
+        if (self.train is None) == (self.path is None):
+            raise ValueError("give exactly one of 'train' or 'path'")
+        return self
+
+
+class PackSection(StrictModel):
+    seq_len: PositiveInt = Field(1024, description="tokens per packed sequence")
+
+
+class ExportSection(StrictModel):
+    """Balance, mix, tokenize, pack and export the curated samples (docs/export.md)."""
+
+    balance: BalanceSection | None = None
+    mix: MixSection | None = Field(None, description="curriculum and weights; default: one shuffled stage")
+    tokenizer: TokenizerSection = Field(default_factory=lambda: TokenizerSection(train=TrainTokenizer()))
+    pack: PackSection | None = Field(default_factory=PackSection, description="token files; null: none")
+    text: bool = Field(True, description="Parquet text shards and a dataset card")
+
+
+# --- memory compiler (docs/memory.md) ---------------------------------------------------------
+
+MemoryStyle = Literal["paragraph", "list", "table", "timeline", "flashcards", "qa", "dialogue"]
+
+
+def _seed_file(value: str, info: ValidationInfo) -> str:
+    """A seed path, relative to the recipe file, that must exist."""
+    base = (info.context or {}).get("base_dir")
+    path = Path(base) / value if base is not None else Path(value)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return str(path)
+
+
+class FictionalSeed(StrictModel):
+    """A generated world; counts left out are derived from 'people'."""
+
+    people: PositiveInt = Field(description="people (each with birth date, city, employer, ...)")
+    cities: PositiveInt | None = Field(None, description="default: people / 100, at least 10")
+    countries: PositiveInt | None = Field(None, description="default: cities / 10, at least 3")
+    organisations: PositiveInt | None = Field(None, description="default: people / 50, at least 5")
+    universities: PositiveInt | None = Field(None, description="default: people / 500, at least 3")
+    fields: PositiveInt | None = Field(None, description="fields of work (at most 40); default 30")
+
+
+class TriplesSeed(StrictModel):
+    """A user graph: entities (id, name, type, aliases), triples (subject, relation, object)."""
+
+    entities: str = Field(description="entities table (JSONL, CSV or Parquet)")
+    triples: str = Field(description="triples table")
+    relations: str | None = Field(None, description="relations table (name, label, inverse, "
+                                                    "cardinality, value); default: inferred")
+    format: Literal["auto", "jsonl", "csv", "parquet"] = Field("auto", description="default: by extension")
+
+    _files = field_validator("entities", "triples", "relations")(_seed_file)
+
+
+class WikidataSeed(StrictModel):
+    path: str = Field(description="Wikidata JSON entities, one per line (dump layout or JSONL)")
+    language: str = Field("en", description="language of labels and aliases")
+
+    _files = field_validator("path")(_seed_file)
+
+
+class RealWorldSeed(StrictModel):
+    """Countries, capitals, borders, currencies and languages from countryinfo and pycountry."""
+
+    regions: list[str] | None = Field(None, description="keep only these regions (e.g. Europe)")
+
+
+class MemorySeed(StrictModel):
+    fictional: FictionalSeed | None = None
+    triples: TriplesSeed | None = None
+    wikidata: WikidataSeed | None = None
+    real_world: RealWorldSeed | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "MemorySeed":
+        given = [k for k in ("fictional", "triples", "wikidata", "real_world") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one seed source: fictional, triples, wikidata or real_world")
+        return self
+
+
+class MemoryVerbalise(StrictModel):
+    multiplicity: PositiveInt = Field(3, description="distinct documents per entity")
+    styles: dict[MemoryStyle, float] = Field(
+        default_factory=lambda: {"paragraph": 3.0, "list": 1.0, "table": 1.0, "timeline": 1.0,
+                                 "flashcards": 1.0, "qa": 1.0, "dialogue": 1.0},
+        description="style weights")
+    permute: bool = Field(True, description="shuffle the order of facts in each document")
+    pronouns: float = Field(0.5, ge=0, le=1, description="chance a later sentence says he/she/it")
+
+    @model_validator(mode="after")
+    def _weights(self) -> "MemoryVerbalise":
+        if any(w < 0 for w in self.styles.values()) or sum(self.styles.values()) <= 0:
+            raise ValueError("style weights must be >= 0 with a positive sum")
+        return self
+
+
+class MemoryQuestions(StrictModel):
+    one_hop: bool = Field(True, description="a question per fact (sets for many-valued relations)")
+    inverse: bool = Field(True, description="who/which has this entity as a value")
+    max_set: PositiveInt = Field(5, description="largest answer set for set and inverse questions")
+    two_hop: NonNegativeInt = Field(2, description="2-hop compositions per entity")
+    three_hop: NonNegativeInt = Field(1, description="3-hop compositions per entity")
+    comparisons: NonNegativeInt = Field(1, description="same/earlier/larger questions per entity")
+    think: float = Field(0.5, ge=0, le=1, description="share of multi-hop/compare with a <think> trace")
+
+
+class MemoryProbes(StrictModel):
+    entity_holdout: float = Field(0.5, ge=0, lt=1, description="share of entities asked only in probes")
+    phrasing_holdout: NonNegativeInt = Field(2, description="phrasings per question bank kept out of training")
+    phrasing_rate: float = Field(0.25, ge=0, le=1, description="share of training facts also probed in a held-out phrasing")
+    hop_holdout: float = Field(0.25, ge=0, lt=1, description="share of compositions kept for probes")
+
+
+class MemorySection(StrictModel):
+    seed: MemorySeed
+    verbalise: MemoryVerbalise = Field(default_factory=MemoryVerbalise)
+    questions: MemoryQuestions = Field(default_factory=MemoryQuestions)
+    probes: MemoryProbes = Field(default_factory=MemoryProbes)
+    entities_per_shard: PositiveInt = Field(250, description="entities per shard: the unit of work")
+
+
 class Recipe(StrictModel):
     name: str
     description: str = ""
@@ -76,11 +270,13 @@ class Recipe(StrictModel):
     shard_size: PositiveInt = Field(2000, description="samples per shard: the unit of work and resume")
     executor: ExecutorSection = Field(default_factory=ExecutorSection)
     logic: LogicSection | None = None
+    memory: MemorySection | None = None
+    export: ExportSection | None = Field(None, description="training-ready export; none: shards only")
 
     @model_validator(mode="after")
     def _has_work(self) -> "Recipe":
-        if self.logic is None:
-            raise ValueError("the recipe compiles nothing: add a 'logic' section")
+        if self.logic is None and self.memory is None:
+            raise ValueError("the recipe compiles nothing: add a 'logic' or 'memory' section")
         return self
 
     def content_hash(self) -> str:
@@ -208,7 +404,7 @@ def load_recipe(path: str | Path, *, seed: int | None = None) -> Recipe:
     if seed is not None:
         data["seed"] = seed
     try:
-        recipe = Recipe.model_validate(data)
+        recipe = Recipe.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
         raise RecipeErrors(errors_from_validation(exc, model=Recipe, file=file, lines=lines)) from None
     problems = _check_families(recipe, file, lines)

@@ -15,11 +15,13 @@ point resumes with nothing lost and nothing duplicated.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
 import platform
 import shutil
+import uuid
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -49,13 +51,26 @@ class ShardResult:
     quarantined: int = 0
 
 
+def _tmp_path(path: Path) -> Path:
+    """A temporary name unique to this attempt: on a cluster, a shard's retry can overlap an
+    attempt still running on a node that was presumed dead, and the two must not share a file."""
+    return path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    """Rename ``tmp`` into place, then drop temporaries left by killed attempts at ``path``."""
+    os.replace(tmp, path)
+    for stale in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _tmp_path(path)
     with open(tmp, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-    os.replace(tmp, path)
+    _commit(tmp, path)
 
 
 def _sha256(path: Path) -> str:
@@ -79,7 +94,7 @@ def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> Sh
     for p in (out, marker, quarantine):
         p.parent.mkdir(parents=True, exist_ok=True)
     ctx = ShardContext(seed=seed, run_root=root, spec=spec)
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = _tmp_path(out)
     rows = 0
     # Byte-identical output needs fixed writer options; no timestamps are written by Parquet.
     with pq.ParquetWriter(tmp, stage.schema, compression="zstd", write_statistics=True) as writer:
@@ -90,7 +105,7 @@ def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> Sh
                 rows += table.num_rows
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
-    os.replace(tmp, out)
+    _commit(tmp, out)
     if ctx.quarantined:
         lines = "".join(json.dumps(q, sort_keys=True, default=str) + "\n" for q in ctx.quarantined)
         _write_atomic(quarantine, lines.encode())
@@ -131,9 +146,7 @@ class RunDir:
                         f"this one {recipe_hash[:12]}…): pass --overwrite or choose another --out")
                 shutil.rmtree(self.root)
         elif self.root.exists() and any(self.root.iterdir()) and not overwrite:
-            if not any(self.root.glob("*/completions")):
-                raise UserError(f"{self.root} exists and is not a synthcompile run: choose another --out")
-            # A first build killed before its manifest was written: its markers are resumable.
+            raise UserError(f"{self.root} exists and is not a synthcompile run: choose another --out")
         self.root.mkdir(parents=True, exist_ok=True)
         if recipe_file is not None:
             shutil.copyfile(recipe_file, self.root / "recipe.yaml")

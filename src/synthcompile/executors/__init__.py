@@ -11,4 +11,8 @@ def make_executor(kind: str = "local", workers: int | None = None, address: str 
         from synthcompile.executors.local import LocalExecutor
 
         return LocalExecutor(workers)
-    raise UserError(f"unknown executor {kind!r} (available: local)")
+    if kind == "ray":
+        from synthcompile.executors.ray import RayExecutor
+
+        return RayExecutor(workers, address)
+    raise UserError(f"unknown executor {kind!r} (available: local, ray)")

@@ -112,3 +112,59 @@ def parse_bool(text: str) -> bool | None:
 def norm_word(text: str) -> str:
     """Case- and space-insensitive comparison form for symbolic answers (names, labels)."""
     return re.sub(r"\s+", " ", text.strip().strip("'\"")).casefold()
+
+
+_NONE = {"none", "no inverse", "no solution", "no solutions", "does not exist", "doesn't exist",
+         "not invertible", "no such number", "dne", "there is none", "there is no inverse",
+         "there is no solution", "there are no solutions"}
+
+
+def says_none(text: str) -> bool:
+    """Whether an answer states that no value exists ("none", "no solution", "does not exist")."""
+    return text.strip().lower().strip(".! ") in _NONE
+
+
+_LATEX_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+
+
+def parse_lowest_terms(text: str) -> Fraction | None:
+    """A rational written in lowest terms: ``7``, ``-3/4``, ``3/-4``, ``1 3/4``, ``\\frac{3}{4}``.
+
+    ``None`` for anything else, including equal values in other forms (``6/8``, ``0.75``,
+    ``1 6/8``, ``1 5/4``): use it when a question asks for lowest terms.
+    """
+    s = _LATEX_FRAC.sub(r"(\1)/(\2)", text.translate(_MINUS)).strip()
+    if _INT.fullmatch(s):
+        return Fraction(int(s))
+    if m := _MIXED.fullmatch(s):
+        num, den = int(m.group(3)), int(m.group(4))
+        if not 0 < num < den or Fraction(num, den).denominator != den:
+            return None
+    elif m := _FRAC.fullmatch(s):
+        num, den = abs(int(m.group(2))), abs(int(m.group(3)))
+        if den == 0 or Fraction(num, den).denominator != den:
+            return None
+    else:
+        return None
+    return parse_number(s)
+
+
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z][A-Za-z0-9_]*)\s*(?:=|:)\s*([^=:]+?)\s*")
+
+
+def parse_assignments(text: str) -> list[tuple[str, str]] | None:
+    """``x = 3, y = -1/2`` (also ``;``, ``and`` or new lines between) as [(name, value text)].
+
+    Values are returned as text for the caller's own parser; ``None`` if any part is not
+    ``name = value``. Repeated names are kept, so a caller can reject them.
+    """
+    parts = re.split(r"\s*(?:,|;|\n|\band\b)\s*", text.strip().strip("{}()[]"))
+    out = []
+    for part in parts:
+        if not part.strip():
+            continue
+        m = _ASSIGNMENT.fullmatch(part)
+        if not m:
+            return None
+        out.append((m.group(1), m.group(2)))
+    return out or None

@@ -19,6 +19,17 @@ from synthcompile.errors import RecipeError
 FAMILY_MODULES = (
     "arithmetic",
     "pointer_chasing",
+    "graph_paths",
+    "topological_order",
+    "propositional_logic",
+    "syllogisms",
+    "long_division",
+    "modular_arithmetic",
+    "fraction_arithmetic",
+    "linear_equations",
+    "unit_conversion",
+    "calendar_dates",
+    "program_tracing",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
@@ -66,12 +77,13 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
         return [RecipeError(str(exc), **where, line=_line_for(lines, loc + ("family",)),
                             field=format_loc(loc + ("family",)))]
     problems = []
-    if gen.difficulty != "all":
-        bad = [d for d in gen.difficulty if d not in cls.levels]
+    for key in ("difficulty", "probe_difficulty"):
+        chosen = getattr(gen, key)
+        bad = [d for d in chosen if d not in cls.levels] if isinstance(chosen, list) else []
         if bad:
             problems.append(RecipeError(
                 f"{gen.family} has no difficulty level {bad[0]} (levels: {min(cls.levels)}..{max(cls.levels)})",
-                **where, line=_line_for(lines, loc + ("difficulty",)), field=format_loc(loc + ("difficulty",))))
+                **where, line=_line_for(lines, loc + (key,)), field=format_loc(loc + (key,))))
     if gen.params:
         try:
             cls.Config(**{**cls.levels[min(cls.levels)], **gen.params})
@@ -81,6 +93,9 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
     return problems
 
 
-def levels_of(gen: Any) -> list[int]:
+def levels_of(gen: Any, split: str = "train") -> list[int]:
+    """The difficulty levels a generator cycles through for a split."""
+    if split == "probe" and gen.probe_difficulty:
+        return list(gen.probe_difficulty)
     cls = get_family(gen.family)
     return sorted(cls.levels) if gen.difficulty == "all" else list(gen.difficulty)

@@ -48,7 +48,7 @@ class LogicStage(Stage):
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         gen = next(g for g in self.section.generators if g.key == spec.params["generator"])
         cls = get_family(gen.family)
-        levels = levels_of(gen)
+        levels = levels_of(gen, spec.params["split"])
         forms = gen.forms or self.section.forms
         made: dict[int, Family] = {}
         samples: list[Sample] = []

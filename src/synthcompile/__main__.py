@@ -1,0 +1,3 @@
+from synthcompile.cli import main
+
+main()

@@ -1,0 +1,257 @@
+"""Reachability and shortest paths on random graphs given as edge lists.
+
+Unweighted graphs are searched breadth-first, weighted ones with Dijkstra; the trace is the
+search itself (each visited node and its new frontier, or each relaxation). The verifier accepts
+any valid shortest path: every edge must exist and the total length must equal the optimum,
+recomputed from the edge list.
+
+The searches are written here rather than taken from networkx because the trace needs every
+step of the search as it happens, and a few lines of BFS/Dijkstra are much faster than building
+a networkx graph for a ten-node exercise.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import string
+from collections import deque
+from itertools import combinations, permutations
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from synthcompile.compilers.logic.answers import final_answer, parse_bool, parse_int, parse_items
+from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.sample import Verdict
+
+Kind = Literal["reachable", "distance", "path"]
+NO_PATH = "no path"
+_NO_PATH_WORDS = {"no path", "none", "unreachable", "not reachable", "no", "impossible", "no route",
+                  "there is no path", "no such path", "infinity", "inf", "∞"}
+
+
+class GraphPathsConfig(FamilyConfig):
+    nodes: int = Field(ge=3, le=200, description="number of nodes")
+    edges: int = Field(ge=1, description="number of distinct edges")
+    directed: bool = Field(description="edges are one-way (A -> B) rather than two-way (A - B)")
+    max_weight: int = Field(ge=0, le=1000, description="edge weights drawn from 1..max_weight; 0 = unweighted")
+    kinds: tuple[Kind, ...] = Field(min_length=1, description="questions to draw from: reachable, distance, path")
+
+    @model_validator(mode="after")
+    def _fits(self):
+        pairs = self.nodes * (self.nodes - 1) // (1 if self.directed else 2)
+        if self.edges > pairs:
+            raise ValueError(f"edges: at most {pairs} distinct edges fit on {self.nodes} nodes")
+        if len(set(self.kinds)) != len(self.kinds):
+            raise ValueError("kinds: duplicate question kind")
+        return self
+
+
+def node_names(n: int) -> list[str]:
+    return list(string.ascii_uppercase[:n]) if n <= 26 else [f"N{i}" for i in range(1, n + 1)]
+
+
+def adjacency(edges: list, directed: bool) -> dict[str, dict[str, int]]:
+    """Edge list [u, v, w] -> {u: {v: w}}; a two-way edge is entered both ways."""
+    adj: dict[str, dict[str, int]] = {}
+    for u, v, w in edges:
+        adj.setdefault(u, {})[v] = w
+        if not directed:
+            adj.setdefault(v, {})[u] = w
+    return adj
+
+
+def bfs(adj: dict, start: str, target: str, trace: bool = True) -> tuple[int | None, list[str], list[str]]:
+    """Breadth-first search; returns (distance or None, one shortest path, steps if ``trace``)."""
+    parent = {start: start}
+    dist = {start: 0}
+    queue = deque([start])
+    steps = [f"start at {start} (distance 0)"] if trace else []
+    while queue:
+        node = queue.popleft()
+        out = adj.get(node, ())
+        new = [v for v in (sorted(out) if trace else out) if v not in parent]
+        for v in new:
+            parent[v] = node
+            dist[v] = dist[node] + 1
+            queue.append(v)
+        if trace:
+            steps.append(f"visit {node}: discover {', '.join(new)} at distance {dist[node] + 1}; "
+                         f"frontier [{', '.join(queue)}]" if new else
+                         f"visit {node}: nothing new; frontier [{', '.join(queue)}]")
+        if target in parent:
+            path = _walk_back(parent, target)
+            if trace:
+                steps.append(f"{target} reached at distance {dist[target]}; back through parents: "
+                             f"{' <- '.join(reversed(path))}")
+            return dist[target], path, steps
+    if trace:
+        steps.append(f"frontier empty: {target} is not reachable from {start}")
+    return None, [], steps
+
+
+def dijkstra(adj: dict, start: str, target: str, trace: bool = True) -> tuple[int | None, list[str], list[str]]:
+    """Dijkstra's algorithm; returns (distance or None, one shortest path, steps if ``trace``)."""
+    best = {start: 0}
+    parent = {start: start}
+    done: set[str] = set()
+    heap = [(0, start)]
+    steps = [f"start at {start} with distance 0"] if trace else []
+    while heap:
+        d, node = heapq.heappop(heap)
+        if node in done:
+            continue
+        done.add(node)
+        if node == target:
+            path = _walk_back(parent, target)
+            if trace:
+                steps.append(f"pop {target} ({d}): final; back through parents: {' <- '.join(reversed(path))}")
+            return d, path, steps
+        notes = []
+        out = adj.get(node, {}).items()
+        for v, w in (sorted(out) if trace else out):  # order matters only to the trace
+            if v in done:
+                continue
+            nd = d + w
+            if nd < best.get(v, nd + 1):
+                best[v] = nd
+                parent[v] = node
+                heapq.heappush(heap, (nd, v))
+                if trace:
+                    notes.append(f"{v} {d}+{w}={nd} (better)")
+            elif trace:
+                notes.append(f"{v} {d}+{w}={nd} (keep {best[v]})")
+        if trace:
+            steps.append(f"pop {node} ({d}): " + ("; ".join(notes) if notes else "no unfinished neighbours"))
+    if trace:
+        steps.append(f"queue empty: {target} is not reachable from {start}")
+    return None, [], steps
+
+
+def _walk_back(parent: dict[str, str], node: str) -> list[str]:
+    path = [node]
+    while parent[node] != node:
+        node = parent[node]
+        path.append(node)
+    return path[::-1]
+
+
+class GraphPaths(Family):
+    name = "graph_paths"
+    description = "Reachability and shortest paths (BFS, Dijkstra) on random edge-list graphs; any shortest path accepted."
+    skills = ("graph search", "shortest path")
+    Config = GraphPathsConfig
+    levels = {
+        1: dict(nodes=5, edges=5, directed=False, max_weight=0, kinds=("reachable", "distance")),
+        2: dict(nodes=7, edges=9, directed=True, max_weight=0, kinds=("reachable", "distance", "path")),
+        3: dict(nodes=9, edges=13, directed=False, max_weight=9, kinds=("distance", "path")),
+        4: dict(nodes=12, edges=22, directed=True, max_weight=9, kinds=("reachable", "distance", "path")),
+        5: dict(nodes=20, edges=40, directed=True, max_weight=20, kinds=("distance", "path")),
+    }
+    phrasings = (
+        "A graph has these {kind_of} edges:\n{edge_text}\n{ask}",
+        "Edges ({kind_of}): {edge_text}\n{ask}",
+        "Consider the {kind_of} graph with edge list\n{edge_text}\n{ask}",
+        "{ask}\nThe {kind_of} graph's edges are:\n{edge_text}",
+        "Road map ({kind_of} links):\n{edge_text}\nQuestion: {ask}",
+        "Given the {kind_of} edges {edge_text}, answer: {ask}",
+    )
+    _asks = {
+        "reachable": "Is there a path from {s} to {t}? Answer yes or no.",
+        "distance": "What is the length of the shortest path from {s} to {t}? (Answer 'no path' if there is none.)",
+        "path": "Give a shortest path from {s} to {t} as a list of nodes (or 'no path').",
+    }
+
+    def __init__(self, config: GraphPathsConfig):
+        super().__init__(config)
+        names = node_names(config.nodes)
+        self._names = names
+        self._pairs = list(permutations(names, 2) if config.directed else combinations(names, 2))
+
+    def generate(self, rng: random.Random) -> Problem:
+        c = self.config
+        weights = c.max_weight
+        # int(random() * w) + 1 is uniform on 1..w like randint, at a third of the cost.
+        edges = [[u, v, int(rng.random() * weights) + 1 if weights else 1]
+                 for u, v in sorted(rng.sample(self._pairs, c.edges))]
+        s, t = rng.sample(self._names, 2)
+        kind = rng.choice(c.kinds)
+        adj = adjacency(edges, c.directed)
+        # Reachability is a breadth-first question even on a weighted graph.
+        dist, path, steps = (dijkstra if weights and kind != "reachable" else bfs)(adj, s, t)
+        if kind == "reachable":
+            answer = "yes" if dist is not None else "no"
+        elif dist is None:
+            answer = NO_PATH
+        else:
+            answer = str(dist) if kind == "distance" else " -> ".join(path)
+        arrow = " -> " if c.directed else " - "
+        edge_text = ", ".join(f"{u}{arrow}{v}" + (f" ({w})" if weights else "") for u, v, w in edges)
+        kind_of = ("directed" if c.directed else "undirected") + (" weighted" if weights else "")
+        return Problem(
+            fields={"edge_text": edge_text, "kind_of": kind_of,
+                    "ask": self._asks[kind].format(s=s, t=t)},
+            answer_text=answer, trace=steps,
+            terse=[" -> ".join(path) if path else f"{t} unreachable", f"length {dist}"],
+            data={"edges": edges, "directed": c.directed, "weighted": bool(weights),
+                  "source": s, "target": t, "kind": kind},
+            skills=("dijkstra",) if weights and kind != "reachable" else ("bfs",))
+
+    @staticmethod
+    def _shortest(data: dict) -> tuple[dict, int | None]:
+        adj = adjacency(data["edges"], data["directed"])
+        search = dijkstra if data["weighted"] else bfs
+        return adj, search(adj, data["source"], data["target"], trace=False)[0]
+
+    def verify(self, data: dict, answer: str) -> Verdict:
+        adj, dist = self._shortest(data)
+        given = final_answer(answer)
+        said_none = given.strip().lower().strip(".!") in _NO_PATH_WORDS
+        kind = data["kind"]
+        if kind == "reachable":
+            value = parse_bool(given)
+            if value is None:
+                return self.wrong("not yes/no")
+            return self.ok() if value == (dist is not None) else self.wrong(f"reachability is {dist is not None}")
+        if dist is None:
+            return self.ok() if said_none else self.wrong("the target is unreachable")
+        if said_none:
+            return self.wrong(f"a path of length {dist} exists")
+        if kind == "distance":
+            value = parse_int(given)
+            if value is None:
+                return self.wrong("not an integer")
+            return self.ok() if value == dist else self.wrong(f"expected {dist}, got {value}")
+        nodes = [n.upper() for n in parse_items(given)]
+        if not nodes or nodes[0] != data["source"] or nodes[-1] != data["target"]:
+            return self.wrong(f"a path must run from {data['source']} to {data['target']}")
+        total = 0
+        for u, v in zip(nodes, nodes[1:]):
+            if v not in adj.get(u, {}):
+                return self.wrong(f"no edge {u} -> {v}")
+            total += adj[u][v]
+        return self.ok() if total == dist else self.wrong(f"path length {total}, shortest is {dist}")
+
+    def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
+        d = problem.data
+        answer = problem.answer_text
+        if d["kind"] == "reachable":
+            return ["no" if answer == "yes" else "yes", "maybe"]
+        if answer == NO_PATH:  # unreachable: there is no edge source -> target either
+            return ["0", "1", f"{d['source']} -> {d['target']}", "yes"]
+        if d["kind"] == "distance":
+            n = int(answer)
+            return [str(n + 1), str(n - 1), str(-n), NO_PATH]
+        nodes = answer.split(" -> ")
+        outsider = "ZZ"  # never a node name
+        wrong = [" -> ".join(reversed(nodes)), " -> ".join(nodes[:-1]), NO_PATH,
+                 " -> ".join([*nodes[:-1], outsider, nodes[-1]]),
+                 " -> ".join([*nodes, nodes[0]])]  # extra item: ends at the source, not the target
+        if not d["weighted"] and len(nodes) > 2:
+            # Skipping a node in a BFS-shortest path would make it shorter than shortest: no edge.
+            wrong.append(" -> ".join(nodes[:1] + nodes[2:]))
+        return wrong
+
+
+FAMILY = GraphPaths

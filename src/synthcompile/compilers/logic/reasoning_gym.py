@@ -1,0 +1,260 @@
+"""Any reasoning-gym dataset as a logic family: ``family: reasoning_gym:<dataset name>``.
+
+The mapping, decided once here for every dataset:
+
+- **params** are the fields of the dataset's config dataclass (``seed`` and ``size`` excepted:
+  the stage sets them). They are checked by a pydantic model built from the dataclass, so an
+  unknown key is a located recipe error with a suggestion, and the dataset's own ``validate()``
+  runs at recipe-check time with its message turned into a ``ValueError``.
+- **difficulty levels** come from the dataset's curriculum: level ``k`` is the curriculum at
+  global level ``k - 1``, read in reasoning-gym's ``UPPER_BOUND`` mode, so every level is its
+  own band of difficulty rather than "everything up to here". A dataset without a curriculum
+  (gsm_symbolic, acre, list_functions, composite) has one level, its default config: we do not
+  invent difficulty knobs for a generator we do not own.
+- **items**: one per sample, from a dataset built with ``size=1`` and a seed drawn from the
+  sample's own RNG, so item *i* depends on nothing but its own seed (some datasets draw their
+  task list from the seed in ``__init__``, so indexing a shared dataset would not be
+  independent). The cost: datasets whose constructor loads data files (arc_agi, group_anagrams,
+  figlet_font, word_ladder, codeio) take 0.1-0.4 s per sample. Determinism holds for every
+  dataset that draws only from its seed, which is reasoning-gym's own contract.
+- **traces**: reasoning-gym items carry no solver trace in general. For the few datasets whose
+  metadata holds the solving steps (``TRACES``) they become the trace; for the rest the trace is
+  empty and the stage renders the sample in the plain form whatever the recipe's form weights.
+- **phrasing**: the dataset's own question, as is (it carries the dataset's answer-format
+  instructions, which a rephrasing could contradict).
+- **verification** is stricter than reasoning-gym's: a sample passes only if the dataset's
+  ``score_answer`` gives exactly 1.0 *and* the answer equals the oracle after the same
+  normalisation on both sides (numbers compared as exact rationals, signs included; text
+  compared line by line, case-sensitive, whitespace collapsed). The base ``score_answer``
+  gives partial credit to any answer that contains the oracle, and gsm_symbolic's drops a
+  leading minus sign; the conjunction rejects both. Items with no single oracle (``answer`` is
+  None: propositional_logic, graph_color, rubiks_cube) are trained on the example answer their
+  metadata holds and verified by the dataset's own checker alone, which accepts any valid
+  answer; a dataset with neither oracle nor example (boxnet, rush_hour) is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import random
+import typing
+from functools import lru_cache
+from importlib import metadata as importlib_metadata
+from typing import Any, Callable, ClassVar
+
+from pydantic import Field, create_model, model_validator
+
+from synthcompile.compilers.logic.answers import final_answer, parse_number
+from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.sample import Verdict
+
+EXTRA_HINT = "reasoning-gym datasets need the optional extra: pip install 'synthcompile[reasoning-gym]'"
+ADAPTER_VERSION = "1"
+RESERVED_FIELDS = ("seed", "size")  # set per sample by the adapter, never by a recipe
+# Metadata keys that hold a valid example answer when an item has no single oracle.
+EXAMPLE_KEYS = ("example_answer", "possible_answer", "example_correct_answer")
+
+
+def _gsm_steps(meta: dict) -> list[str]:
+    # answer_cot is the worked solution; its last line is "#### <answer>", which the answer repeats.
+    return [ln for ln in meta["answer_cot"].splitlines() if ln.strip() and not ln.startswith("####")]
+
+
+def _states(meta: dict) -> list[str]:
+    return [f"state {k}: {' '.join(map(str, s)) if isinstance(s, list) else s}"
+            for k, s in enumerate(meta["states"])]
+
+
+# Datasets whose metadata records the solver's own steps (checked by reading their generators).
+TRACES: dict[str, Callable[[dict], list[str]]] = {
+    "gsm_symbolic": _gsm_steps,
+    "string_manipulation": _states,
+    "string_splitting": _states,
+    "string_synthesis": _states,
+}
+
+
+def _registry() -> tuple[dict, dict]:
+    try:
+        from reasoning_gym.factory import CURRICULA, DATASETS
+    except ImportError as exc:
+        raise ImportError(EXTRA_HINT) from exc
+    return DATASETS, CURRICULA
+
+
+def reasoning_gym_family(name: str) -> type[Family]:
+    """The Family class for reasoning-gym dataset ``name`` (built once, then cached)."""
+    datasets, _ = _registry()
+    if name not in datasets:
+        close = difflib.get_close_matches(name, list(datasets), n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
+            f" ({len(datasets)} datasets, e.g. {', '.join(sorted(datasets)[:5])}, ...)"
+        raise ValueError(f"unknown reasoning-gym dataset {name!r}{hint}")
+    return _family_class(name)
+
+
+class ReasoningGymConfig(FamilyConfig):
+    """Base of the generated configs: after field checks, the dataset's own ``validate()``."""
+
+    dataset_name: ClassVar[str]
+    dataclass_type: ClassVar[type]
+
+    def to_dataclass(self, **fixed: Any) -> Any:
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        return self.dataclass_type(**values, **fixed)
+
+    @model_validator(mode="after")
+    def _dataset_validate(self) -> "ReasoningGymConfig":
+        try:
+            config = self.to_dataclass(seed=0, size=1)
+            if callable(getattr(config, "validate", None)):
+                config.validate()
+        except Exception as exc:  # reasoning-gym validates with assert; say what it said
+            raise ValueError(f"{self.dataset_name}: {exc or type(exc).__name__}") from None
+        return self
+
+
+def _config_model(name: str, config_cls: type) -> type[ReasoningGymConfig]:
+    """A pydantic mirror of the dataset's config dataclass (types and defaults as declared)."""
+    hints = typing.get_type_hints(config_cls)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(config_cls):
+        if f.name in RESERVED_FIELDS or not f.init:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = Field(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = Field(default_factory=f.default_factory)
+        else:
+            default = ...
+        fields[f.name] = (hints.get(f.name, Any), default)
+    model = create_model(f"{config_cls.__name__}Params", __base__=ReasoningGymConfig, **fields)
+    model.dataset_name = name
+    model.dataclass_type = config_cls
+    return model
+
+
+def _curriculum_levels(name: str, curricula: dict) -> dict[int, dict[str, Any]]:
+    """Level k+1 = the curriculum's global level k, as overrides of the config fields it sets."""
+    if name not in curricula:
+        return {1: {}}
+    from reasoning_gym.coaching.attributes import RangeAttributeDefinition
+    from reasoning_gym.coaching.base_curriculum import DefaultCurriculumContext, RangeAttributeMode
+
+    curriculum = curricula[name]()
+    context = DefaultCurriculumContext(mode=RangeAttributeMode.UPPER_BOUND)
+    names = []
+    for attr in curriculum.attributes.values():
+        names += ([attr.lower_field_name, attr.upper_field_name]
+                  if isinstance(attr, RangeAttributeDefinition) else [attr.field_name])
+    depth = max(len(attr.levels) for attr in curriculum.attributes.values())
+    levels = {}
+    for k in range(depth):
+        curriculum.set_global_level(k)
+        config = curriculum.generate_configuration(context=context)
+        levels[k + 1] = {field: getattr(config, field) for field in names}
+    return levels
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(ln.split()) for ln in text.strip().splitlines() if ln.strip()]
+
+
+class ReasoningGymFamily(Family):
+    """Shared behaviour; ``_family_class`` makes one subclass per dataset."""
+
+    dataset_name: ClassVar[str]
+    dataset_type: ClassVar[type]
+    phrasings = ("{question}",)
+
+    def __init__(self, config: FamilyConfig):
+        super().__init__(config)
+        if not isinstance(config, ReasoningGymConfig):
+            raise ValueError(f"{self.name}: config must be a {self.Config.__name__}")
+        # The scorer: some datasets' score_answer reads their config, so it is this family's.
+        self._scorer = self.dataset_type(config=config.to_dataclass(seed=0, size=1))
+
+    def item(self, rng: random.Random) -> dict[str, Any]:
+        """One dataset item seeded from ``rng`` alone (< 2**31: some datasets seed numpy)."""
+        seed = rng.randrange(2**31)
+        config = typing.cast(ReasoningGymConfig, self.config)
+        return self.dataset_type(config=config.to_dataclass(seed=seed, size=1))[0]
+
+    def generate(self, rng: random.Random) -> Problem:
+        item = json.loads(json.dumps(self.item(rng), default=_jsonable))
+        meta = item.get("metadata") or {}
+        oracle = item.get("answer")
+        if oracle is None:
+            example = next((meta[k] for k in EXAMPLE_KEYS if meta.get(k) is not None), None)
+            if example is None:
+                raise ValueError(f"reasoning-gym dataset {self.dataset_name!r} gives neither an oracle "
+                                 "nor an example answer, so its items cannot be verified")
+            answer_text = example if isinstance(example, str) else json.dumps(example)
+        else:
+            answer_text = str(oracle)
+        steps = TRACES.get(self.dataset_name)
+        trace = steps(meta) if steps else []
+        return Problem(fields={"question": item["question"]}, answer_text=answer_text, trace=trace,
+                       data={"entry": item, "oracle": oracle is not None})
+
+    def verify(self, data: dict, answer: str) -> Verdict:
+        entry = data["entry"]
+        given = final_answer(answer)
+        if not given:
+            return self.wrong("no answer")
+        score = self._scorer.score_answer(given, entry)
+        if score != 1.0:
+            return self.wrong(f"reasoning-gym score {score}")
+        if not data["oracle"]:
+            return self.ok()  # no single oracle: the dataset's checker accepts any valid answer
+        # The oracle read exactly as a rendered "Answer: <oracle>" is read.
+        expected = final_answer(f"Answer: {entry['answer']}")
+        want = parse_number(expected)
+        if want is not None:
+            got = parse_number(given)
+            return self.ok() if got == want else self.wrong(f"expected {expected}, got {given!r}")
+        if _lines(given) != _lines(expected):
+            return self.wrong(f"expected {expected!r}, got {given!r}")
+        return self.ok()
+
+    def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
+        if not problem.data["oracle"]:
+            return []
+        oracle = problem.answer_text
+        out = [f"{oracle} or something else", f"not {oracle}"]
+        if (value := parse_number(oracle)) is not None:
+            out += [str(value + 1), str(-value)] if value else [str(value + 1)]
+        return out
+
+
+@lru_cache(maxsize=None)
+def _family_class(name: str) -> type[Family]:
+    datasets, curricula = _registry()
+    dataset_cls, config_cls = datasets[name]
+    module = dataset_cls.__module__.split(".")
+    category = module[1] if len(module) >= 3 else "other"
+    doc = (dataset_cls.__doc__ or "").strip().splitlines()
+    cls = type(f"ReasoningGym_{name}", (ReasoningGymFamily,), {
+        "name": f"reasoning_gym:{name}",
+        "description": f"reasoning-gym {name}: {doc[0] if doc else category}",
+        "version": f"{ADAPTER_VERSION}+rg{importlib_metadata.version('reasoning-gym')}",
+        "skills": ("reasoning_gym", category, name),
+        "Config": _config_model(name, config_cls),
+        "levels": _curriculum_levels(name, curricula),
+        "dataset_name": name,
+        "dataset_type": dataset_cls,
+    })
+    # Refuse a dataset we cannot verify, now (a located recipe error) rather than mid-build.
+    family = cls.make(1)
+    problem = family.generate(random.Random(0))
+    if not problem.answer_text:
+        raise ValueError(f"reasoning-gym dataset {name!r} gives an empty answer")
+    return cls

@@ -1,0 +1,199 @@
+"""The card stage: publishes the export under ``<run>/export/`` (layout: docs/export.md).
+
+A single-shard reduce at the end: it links the pack shards into ``data/`` under Hugging Face
+split names, writes ``tokens/index.json``, ``tokenizer.json``, ``diversity.json`` and the
+dataset card ``README.md``. It streams the pack shards one at a time (memory: a shard).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from synthcompile.export.diversity import AXES, Diversity
+from synthcompile.export.mix import PROBE_STAGE
+from synthcompile.export.pack import EXPORT_DIR, TEXT_SCHEMA, TOKENS_DIR
+from synthcompile.export.tokenizer import read_tokenizer, token_dtype
+from synthcompile.recipe import ExportSection
+from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+
+FORMAT = "synthcompile.tokens"
+FORMAT_VERSION = 1
+
+CARD_SCHEMA = pa.schema([
+    pa.field("path", pa.string(), nullable=False),  # relative to the export directory
+    pa.field("kind", pa.string(), nullable=False),
+    pa.field("rows", pa.int64(), nullable=False),
+    pa.field("bytes", pa.int64(), nullable=False),
+    pa.field("sha256", pa.string(), nullable=False),
+])
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _publish(src: Path, dst: Path) -> None:
+    """A hard link (no copy) when the file system allows, else a copy; atomic either way."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        os.link(src, tmp)
+    except OSError:
+        shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def hf_features(schema: pa.Schema) -> list[dict[str, Any]]:
+    """The ``dataset_info.features`` YAML list of a Hugging Face card, from an Arrow schema."""
+    return [_feature(f.name, f.type) for f in schema]
+
+
+def _feature(name: str | None, t: pa.DataType) -> dict[str, Any]:
+    head = {"name": name} if name is not None else {}
+    if pa.types.is_struct(t):
+        return head | {"struct": [_feature(t.field(i).name, t.field(i).type) for i in range(t.num_fields)]}
+    if pa.types.is_list(t):
+        inner = _feature(None, t.value_type)
+        return head | {"list": inner["dtype"] if set(inner) == {"dtype"} else inner}
+    dtype = {pa.string(): "string", pa.bool_(): "bool"}.get(t, str(t))
+    return head | {"dtype": dtype}
+
+
+class CardStage(Stage):
+    name = "card"
+    role = "export"
+    schema = CARD_SCHEMA
+
+    def __init__(self, section: ExportSection, recipe_name: str, recipe_hash: str):
+        self.section = section
+        self.recipe_name = recipe_name
+        self.recipe_hash = recipe_hash
+
+    def plan(self, upstream: Upstream) -> list[ShardSpec]:
+        return [ShardSpec(stage=self.name, index=0, name="card",
+                          params={"tokenizer": upstream.paths("tokenizer")[0],
+                                  "mix": upstream.paths("mix")[0]},
+                          inputs=tuple(upstream.paths("pack")))]
+
+    def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
+        root = ctx.run_root / EXPORT_DIR
+        tok, vocab_size, eos = read_tokenizer(ctx.run_root, spec.params["tokenizer"])
+        dtype = token_dtype(vocab_size)
+        seq_len = self.section.pack.seq_len if self.section.pack else None
+        files: list[dict[str, Any]] = []
+        train = [p for p in spec.inputs if Path(p).stem.startswith("train-")
+                 and pq.ParquetFile(ctx.run_root / p).metadata.num_rows]
+        probe = [p for p in spec.inputs if Path(p).stem.startswith("probe-")
+                 and pq.ParquetFile(ctx.run_root / p).metadata.num_rows]
+        diversity = Diversity()
+        token_files, splits = [], {}
+        for split, paths in (("train", train), ("probe", probe)):
+            splits[split] = 0
+            for i, rel in enumerate(paths):
+                src = ctx.run_root / rel
+                rows = pq.ParquetFile(src).metadata.num_rows
+                splits[split] += rows
+                if split == "train":
+                    diversity.add_rows(pq.read_table(src, columns=[*AXES, "structured", "n_tokens"]))
+                if self.section.text:
+                    dst = root / "data" / f"{split}-{i:05d}-of-{len(paths):05d}.parquet"
+                    _publish(src, dst)
+                    files.append(self._entry(root, dst, "text", rows))
+                if split == "train" and seq_len:
+                    bin_path = root / TOKENS_DIR / f"{Path(rel).stem}.bin"
+                    stream = np.memmap(bin_path, dtype=dtype, mode="r")
+                    diversity.add_tokens(np.asarray(stream), eos)
+                    meta = pq.read_table(src, columns=["n_tokens"])["n_tokens"].to_numpy()
+                    token_files.append({"path": bin_path.name, "documents": rows,
+                                        "tokens": int(meta.sum()), "sequences": len(stream) // seq_len,
+                                        "bytes": bin_path.stat().st_size, "sha256": _sha256(bin_path)})
+                    files.append(self._entry(root, bin_path, "tokens", len(stream) // seq_len))
+                    del stream
+        stats = diversity.result()
+        ctx.stats["train_documents"] = splits["train"]
+        ctx.stats["probe_documents"] = splits["probe"]
+        mix = pq.read_table(ctx.run_root / spec.params["mix"], columns=["stage", "n_tokens"])
+        stages = {}
+        for stage, n in zip(mix["stage"].to_pylist(), mix["n_tokens"].to_pylist()):
+            stages.setdefault(stage, {"documents": 0, "tokens": 0})
+            stages[stage]["documents"] += 1
+            stages[stage]["tokens"] += n
+        written = {
+            "diversity.json": json.dumps(stats, indent=1, sort_keys=True) + "\n",
+            "tokenizer.json": tok.to_str(pretty=True),
+        }
+        if seq_len:
+            written[f"{TOKENS_DIR}/index.json"] = json.dumps({
+                "format": FORMAT, "version": FORMAT_VERSION, "dtype": dtype.name,
+                "byte_order": "little", "header_bytes": 0, "seq_len": seq_len, "eos_id": eos,
+                "pad_id": eos, "vocab_size": vocab_size, "tokenizer": "../tokenizer.json",
+                "documents_index": "../data/train-*.parquet (token_file, token_offset, n_tokens)",
+                "files": token_files}, indent=1) + "\n"
+        written["README.md"] = self._card(splits, stages, stats, vocab_size, seq_len, dtype)
+        for rel, text in written.items():
+            _write_text(root / rel, text)
+            files.append(self._entry(root, root / rel, "meta", 0))
+        yield pa.Table.from_pylist(sorted(files, key=lambda f: f["path"]), schema=CARD_SCHEMA)
+
+    @staticmethod
+    def _entry(root: Path, path: Path, kind: str, rows: int) -> dict[str, Any]:
+        return {"path": str(path.relative_to(root)), "kind": kind, "rows": rows,
+                "bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+    def _card(self, splits: dict[str, int], stages: dict[str, dict[str, int]], stats: dict[str, Any],
+              vocab_size: int, seq_len: int | None, dtype: np.dtype) -> str:
+        meta: dict[str, Any] = {"pretty_name": self.recipe_name, "tags": ["synthetic", "synthcompile"]}
+        if self.section.text:
+            present = [s for s in ("train", "probe") if splits[s]]
+            meta["configs"] = [{"config_name": "default", "data_files": [
+                {"split": s, "path": f"data/{s}-*.parquet"} for s in present]}]
+            meta["dataset_info"] = {"features": hf_features(TEXT_SCHEMA),
+                                    "splits": [{"name": s, "num_examples": splits[s]} for s in present]}
+        lines = ["---", yaml.safe_dump(meta, sort_keys=False).rstrip(), "---", "",
+                 f"# {self.recipe_name}", "",
+                 f"Synthetic, verified pretraining corpus compiled by synthcompile from recipe "
+                 f"`{self.recipe_name}` (recipe hash `{self.recipe_hash[:16]}`). Every row carries its "
+                 f"provenance (generator, version, parameters hash, RNG seed) and its verifier's verdict.",
+                 "", "## Splits", "",
+                 f"- `train`: {splits['train']:,} documents, in training order (curriculum stage "
+                 "`mix_stage`, then shuffled; `position` is the rank).",
+                 f"- `probe`: {splits['probe']:,} held-out documents, never in `train` nor in the token files.",
+                 "", "## Curriculum", "", "| stage | documents | tokens |", "|---|---:|---:|"]
+        lines += [f"| {name} | {s['documents']:,} | {s['tokens']:,} |" for name, s in stages.items() if name != PROBE_STAGE]
+        if seq_len:
+            lines += ["", "## Token files", "",
+                      f"`tokens/*.bin`: raw little-endian `{dtype.name}` ids, no header, sequences of "
+                      f"{seq_len} tokens; vocabulary {vocab_size:,} (`tokenizer.json`). Each document is "
+                      "followed by the EOS id; the last sequence of a file is padded with EOS. A row's "
+                      "tokens are `np.memmap(token_file)[token_offset:token_offset + n_tokens]`. "
+                      "See `tokens/index.json`."]
+        lex = stats["lexical"]
+        lines += ["", "## Diversity", "",
+                  f"distinct-1/2/3 over tokens: {lex['distinct_1']}, {lex['distinct_2']}, {lex['distinct_3']}",
+                  ""]
+        lines += [f"- {axis}: {d['values']} values, evenness {d['evenness']}" for axis, d in stats["axes"].items()]
+        lines += ["", "## Loading", "", "```python", "import datasets",
+                  'ds = datasets.load_dataset("parquet", data_dir="path/to/export")', "```", ""]
+        return "\n".join(lines)

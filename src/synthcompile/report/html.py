@@ -1,0 +1,166 @@
+"""A self-contained HTML report of a run: inline SVG plots (matplotlib), no external assets.
+
+Sections: overview, tokens per family, curation removals per stage, verification pass rates,
+difficulty and length histograms, diversity. Each reads what the run holds and is left out
+(with a note) when the run has no such data, e.g. no curate or export stages.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from synthcompile.run import RunDir
+from synthcompile.stats import compute_stats
+
+REPORT = "report.html"
+CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
+td:first-child,th:first-child{text-align:left}.note{color:#777}svg{max-width:100%;height:auto}"""
+
+
+def _svg(draw) -> str:
+    """Run ``draw(ax)`` on a fresh figure and return the figure as an inline <svg> element."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams["svg.hashsalt"] = "synthcompile"  # stable element ids: same run, same file
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    try:
+        draw(ax)
+        fig.tight_layout()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    finally:
+        plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _bars(labels: list[str], values: list[float], ylabel: str, fmt: str = "{:,.0f}") -> str:
+    def draw(ax):
+        bars = ax.bar(range(len(values)), values, color="#4a7ab5")
+        ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
+        ax.set_ylabel(ylabel)
+        ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=7)
+    return _svg(draw)
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _stage_stats(run: RunDir, stage: str) -> dict[str, int]:
+    """A stage's completion stats summed over its shards (what each shard counted)."""
+    total: dict[str, int] = {}
+    for marker in sorted((run.root / stage / "completions").glob("*.json")):
+        for key, value in json.loads(marker.read_text()).get("stats", {}).items():
+            if isinstance(value, (int, float)):
+                total[key] = total.get(key, 0) + value
+    return total
+
+
+def _curation(run: RunDir, manifest: dict[str, Any]) -> str:
+    stages = manifest["stages"]
+    curate = [name for name, e in stages.items() if e.get("role") == "curate"]
+    parts = []
+    before = sum(e["rows"] for e in stages.values() if e.get("role") == "compile")
+    removed = []
+    for name in curate:
+        after = stages[name]["rows"]
+        removed.append((name, before - after))
+        before = after
+    if removed:
+        parts.append(_bars([n for n, _ in removed], [r for _, r in removed], "samples removed"))
+        for name in curate:
+            stats = _stage_stats(run, name)
+            parts.append(f"<h3>{html.escape(name)}</h3>" + _table(["counter", "value"], sorted(stats.items())))
+    else:
+        parts.append('<p class="note">No curate stages in this run (no deduplication or decontamination).</p>')
+    if "mix" in stages:
+        mix = _stage_stats(run, "mix")
+        balance = sorted((k.removeprefix("balance:"), v) for k, v in mix.items() if k.startswith("balance:"))
+        if balance:
+            parts.append("<h3>balance (kept per group)</h3>" + _table(["group", "samples"], balance))
+    return "".join(parts)
+
+
+def build_report(run: RunDir) -> str:
+    """The report as one HTML string."""
+    manifest = run.manifest()
+    stats = compute_stats(run)
+    export = run.root / "export" / "diversity.json"
+    diversity = json.loads(export.read_text()) if export.is_file() else None
+    families = stats["families"]
+    name = manifest["recipe"]["name"]
+    sections: list[tuple[str, str, str]] = []
+
+    overview = _table(["stage", "role", "shards", "rows"], [
+        [s, e.get("role", ""), len(e["shards"]), f"{e['rows']:,}"] for s, e in manifest["stages"].items()])
+    sections.append(("overview", "Overview", overview + f"<p>{stats['samples']:,} compiled samples, "
+                     f"{stats['tokens']:,} pre-tokenizer tokens, recipe hash "
+                     f"<code>{manifest['recipe']['hash'][:16]}</code>.</p>"))
+
+    if diversity:
+        tokens = diversity["axes"]["family"]["tokens"]
+        what = "exported training tokens (the corpus tokenizer)"
+    else:
+        tokens = {f: d["tokens"] for f, d in families.items()}
+        what = "compiled tokens (pre-tokenizer words and punctuation; the run has no export)"
+    sections.append(("tokens", "Tokens per family",
+                     f"<p>{what}</p>" + _bars(list(tokens), list(tokens.values()), "tokens")))
+    sections.append(("curation", "Curation: removals per stage", _curation(run, manifest)))
+    sections.append(("verification", "Verification pass rates",
+                     _bars(list(families), [100 * (d["pass_rate"] or 0) for d in families.values()],
+                           "% verified", "{:.1f}%")))
+
+    def difficulty(ax):
+        levels = sorted({int(k) for d in families.values() for k in d["by_difficulty"]})
+        bottom = [0] * len(levels)
+        for fam, d in families.items():
+            counts = [d["by_difficulty"].get(str(lv), {}).get("samples", 0) for lv in levels]
+            ax.bar([str(lv) for lv in levels], counts, bottom=bottom, label=fam)
+            bottom = [b + c for b, c in zip(bottom, counts)]
+        ax.set_xlabel("difficulty")
+        ax.set_ylabel("samples")
+        ax.legend(fontsize=7)
+    sections.append(("difficulty", "Difficulty histogram", _svg(difficulty)))
+
+    if diversity:
+        hist = diversity["length_histogram"]
+        labels = [f"{lo}-{hi - 1}" for lo, hi in zip(hist["bins"], hist["bins"][1:])] + [f"{hist['bins'][-1]}+"]
+        sections.append(("length", "Length histogram (tokens per document)",
+                         _bars(labels, hist["counts"], "documents")))
+        lex = diversity["lexical"]
+        rows = [[f"distinct-{n}", lex[f"distinct_{n}"], f"{lex[f'distinct_{n}_count']:,}"] for n in (1, 2, 3)]
+        axes = [[axis, d["values"], d["evenness"]] for axis, d in diversity["axes"].items()]
+        body = (_table(["lexical", "share distinct", "distinct n-grams"], rows)
+                + _table(["axis", "values", "evenness (normalised entropy)"], axes))
+        if "entities" in diversity:
+            body += _table(["entities", "value"], sorted(diversity["entities"].items()))
+        sections.append(("diversity", "Diversity", body))
+    else:
+        sections.append(("length", "Length histogram", '<p class="note">No export in this run.</p>'))
+        sections.append(("diversity", "Diversity", '<p class="note">No export in this run.</p>'))
+
+    nav = " · ".join(f'<a href="#{key}">{html.escape(title)}</a>' for key, title, _ in sections)
+    body = "".join(f'<section id="{key}"><h2>{html.escape(title)}</h2>{content}</section>'
+                   for key, title, content in sections)
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{html.escape(name)}: synthcompile "
+            f"report</title><style>{CSS}</style></head><body><h1>{html.escape(name)}</h1><p>{nav}</p>"
+            f"{body}</body></html>\n")
+
+
+def write_report(run: RunDir | str | Path, out: Path | None = None) -> Path:
+    """Write the report (default: ``<run>/report.html``) and return its path."""
+    run = run if isinstance(run, RunDir) else RunDir(run)
+    path = out or run.root / REPORT
+    path.write_text(build_report(run), encoding="utf-8")
+    return path

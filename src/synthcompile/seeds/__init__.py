@@ -1,0 +1,1 @@
+"""Seeds: what a compiler starts from (knowledge graphs here; documents and rule systems later)."""

@@ -1,0 +1,49 @@
+"""The CLI as a user drives it: build, stats --json, inspect, list."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from tests.conftest import CLI, cli_env
+from tests.test_build import RECIPE
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    proc = subprocess.run([*CLI, *args], capture_output=True, text=True, env=cli_env(), timeout=300)
+    if check:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_build_stats_inspect(write_recipe, tmp_path):
+    recipe = write_recipe(RECIPE)
+    out = tmp_path / "run"
+    proc = run("build", str(recipe), "--out", str(out), "--workers", "2")
+    assert "logic.arithmetic" in proc.stdout and str(out.resolve()) in proc.stdout
+    stats = json.loads(run("stats", str(out), "--json").stdout)
+    assert stats["samples"] == 1100 and stats["verified"] == 1100 and stats["pass_rate"] == 1.0
+    arith = stats["families"]["logic.arithmetic"]
+    assert arith["samples"] == 650 and arith["by_split"]["probe"]["samples"] == 50
+    assert sum(b["samples"] for b in arith["by_difficulty"].values()) == 650
+    assert set(arith["by_form"]) == {"plain", "think", "terse"}
+    assert stats["tokens"] == sum(f["tokens"] for f in stats["families"].values()) > 0
+
+    shown = run("inspect", str(out), "--family", "logic.pointer_chasing", "--n", "2").stdout
+    assert shown.count("pointer_chasing/train/") == 2 and "verified" in shown and "trace" in shown
+    missing = run("inspect", str(out), "--family", "logic.nothing", check=False)
+    assert missing.returncode == 2 and "no samples match" in missing.stderr
+
+
+def test_list_shows_every_family():
+    from synthcompile.compilers.logic.registry import families
+
+    listing = run("list").stdout
+    for name in families():
+        assert name in listing
+
+
+def test_stats_on_a_non_run_is_a_user_error(tmp_path):
+    proc = run("stats", str(tmp_path), check=False)
+    assert proc.returncode == 2 and "not a synthcompile run" in proc.stderr
+    assert "Traceback" not in proc.stderr
