@@ -5,7 +5,7 @@
 Texts are compiled logic samples (arithmetic and pointer chasing, all levels and forms); the
 tokenizer is a BPE trained on them with synthcompile's trainer. "ours" is what the tokenize and
 pack stages do per document: encode, gather ids into numpy, insert EOS separators, pad to whole
-sequences and write the uint16 file. Best of ``--repeat`` runs; the ratio is ours / raw.
+sequences and write the uint16 file. Best of ``--repeat`` interleaved runs; the ratio is ours / raw.
 """
 
 from __future__ import annotations
@@ -35,13 +35,15 @@ def corpus(n: int) -> list[str]:
     return texts
 
 
-def best(fn, repeat: int) -> float:
-    times = []
+def best_of(fns: dict, repeat: int) -> dict[str, float]:
+    """Best time of each function, runs interleaved so that load on a shared machine hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return {name: min(ts) for name, ts in times.items()}
 
 
 def main() -> None:
@@ -62,9 +64,10 @@ def main() -> None:
         stream, _ = pack_documents(flat, offsets[1:] - offsets[:-1], eos, args.seq_len, dtype)
         _write_atomic(out, stream)
 
-    raw = best(lambda: tok.encode_batch(texts, add_special_tokens=False), args.repeat)
-    fast = best(lambda: tok.encode_batch_fast(texts, add_special_tokens=False), args.repeat)
-    mine = best(ours, args.repeat)
+    t = best_of({"raw": lambda: tok.encode_batch(texts, add_special_tokens=False),
+                 "fast": lambda: tok.encode_batch_fast(texts, add_special_tokens=False),
+                 "ours": ours}, args.repeat)
+    raw, fast, mine = t["raw"], t["fast"], t["ours"]
     print(f"{len(texts):,} documents, {n_tokens:,} tokens, vocab {tok.get_vocab_size():,}")
     print(f"tokenizers encode_batch (raw):   {n_tokens / raw / 1e6:6.3f} M tokens/s")
     print(f"tokenizers encode_batch_fast:    {n_tokens / fast / 1e6:6.3f} M tokens/s")

@@ -108,3 +108,17 @@ def test_cli_missing_recipe_exits_2(tmp_path):
                           text=True, env=cli_env(), timeout=120)
     assert proc.returncode == 2 and "no such recipe file" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_hash_covers_input_file_contents_not_location(tmp_path):
+    (tmp_path / "a").mkdir()
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir(exist_ok=True)
+        (tmp_path / d / "ents.jsonl").write_text('{"id": "Q1", "name": "Ada", "type": "person"}\n')
+        (tmp_path / d / "triples.jsonl").write_text("")
+        (tmp_path / d / "r.yaml").write_text(
+            "name: kg\nmemory:\n  seed:\n    triples: {entities: ents.jsonl, triples: triples.jsonl}\n")
+    a, b = (load_recipe(tmp_path / d / "r.yaml").content_hash() for d in ("a", "b"))
+    assert a == b
+    (tmp_path / "b" / "ents.jsonl").write_text('{"id": "Q1", "name": "Bea", "type": "person"}\n')
+    assert load_recipe(tmp_path / "b" / "r.yaml").content_hash() != a

@@ -132,8 +132,11 @@ def inspect(
                 f"template {row['template']}  split {row['split']}\n{mark}[/] by {verdict['verifier']}"
                 f"  id {row['id']}")
         trace = "\n".join(f"  {i + 1}. {step}" for i, step in enumerate(row["trace"]))
-        body = (f"{meta}\n\n[bold]question[/]\n{row['question']}\n\n[bold]trace[/]\n{trace}\n\n"
-                f"[bold]answer[/] {row['answer']}\n\n[bold]text as trained on[/]\n{row['text']}")
+        # Documents (e.g. memory.bio) have no question, trace or answer: show only what exists.
+        parts = [meta] + [part for part, present in (
+            (f"[bold]question[/]\n{row['question']}", row["question"]), (f"[bold]trace[/]\n{trace}", trace),
+            (f"[bold]answer[/] {row['answer']}", row["answer"])) if present]
+        body = "\n\n".join(parts + [f"[bold]text as trained on[/]\n{row['text']}"])
         out.print(Panel(body, title=row["seed_id"], title_align="left", highlight=False))
         shown += 1
     if not shown:

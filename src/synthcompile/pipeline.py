@@ -30,6 +30,9 @@ def stages_for(recipe: Recipe) -> list[Stage]:
         from synthcompile.compilers.memory.stage import MemoryStage
 
         stages.append(MemoryStage(recipe.memory, recipe.seed))
+    from synthcompile.curate import curate_stages
+
+    stages += curate_stages(recipe.curate)  # filters over the compiled samples, in axis order
     from synthcompile.export.stages import export_stages
 
     stages += export_stages(recipe)  # last: they read the curated sample stream

@@ -163,13 +163,24 @@ class ExportSection(StrictModel):
 MemoryStyle = Literal["paragraph", "list", "table", "timeline", "flashcards", "qa", "dialogue"]
 
 
+class InputFile(str):
+    """A resolved path to an input file; the recipe hash covers its contents, not its name."""
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        with open(self, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        return h.hexdigest()
+
+
 def _seed_file(value: str, info: ValidationInfo) -> str:
     """A seed path, relative to the recipe file, that must exist."""
     base = (info.context or {}).get("base_dir")
     path = Path(base) / value if base is not None else Path(value)
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
-    return str(path)
+    return InputFile(path)
 
 
 class FictionalSeed(StrictModel):
@@ -263,6 +274,69 @@ class MemorySection(StrictModel):
     entities_per_shard: PositiveInt = Field(250, description="entities per shard: the unit of work")
 
 
+class NearDedupConfig(StrictModel):
+    """MinHash + LSH near-duplicate removal (rensa signatures)."""
+
+    shingle_size: PositiveInt = Field(5, description="words per shingle")
+    num_perm: PositiveInt = Field(120, description="MinHash permutations (signature length)")
+    bands: PositiveInt = Field(20, description="LSH bands; two samples are candidates if any band matches")
+    rows: PositiveInt = Field(6, description="signature values per band (bands * rows <= num_perm)")
+    threshold: float = Field(0.8, gt=0, lt=1, description="Jaccard similarity of shingle sets that makes a near-duplicate")
+    seed: int = Field(1, description="seed of the MinHash permutations")
+
+    @model_validator(mode="after")
+    def _bands_fit(self) -> "NearDedupConfig":
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands * rows = {self.bands * self.rows} exceeds num_perm = {self.num_perm}")
+        catch = 1 - (1 - self.threshold ** self.rows) ** self.bands
+        if catch < 0.9:
+            raise ValueError(f"{self.bands} bands of {self.rows} rows find only {catch:.0%} of pairs at "
+                             f"Jaccard {self.threshold}: use more bands or fewer rows")
+        return self
+
+
+class StructureDedupConfig(StrictModel):
+    """Cap on samples sharing one skeleton (text with strings, numbers and names masked)."""
+
+    max_per_skeleton: PositiveInt = Field(description="samples kept per skeleton, first in stream order")
+
+
+class SemanticDedupConfig(StrictModel):
+    """Sentence-embedding dedup (all-MiniLM-L6-v2; needs the 'semantic' extra)."""
+
+    threshold: float = Field(0.9, gt=0, le=1, description="cosine similarity that makes a duplicate")
+    field: Literal["text", "question"] = Field("text", description="sample field that is embedded")
+    batch_size: PositiveInt = Field(64, description="texts per model call")
+
+
+class EvalSet(StrictModel):
+    path: str = Field(description="JSONL or Parquet file, relative to the recipe")
+    field: str = Field("text", description="the JSON field or Parquet column holding the text")
+    name: str | None = Field(None, description="name in reports; default: the file stem")
+
+    _exists = field_validator("path")(_seed_file)
+
+
+class DecontamConfig(StrictModel):
+    """Removal of training text that contains a probe or an evaluation item."""
+
+    ngram: PositiveInt = Field(8, description="words per n-gram for candidate lookup")
+    min_similarity: float = Field(0.9, gt=0, le=1, description="alignment score (0-1) that confirms a candidate")
+    probes: bool = Field(True, description="protect the compilers' probe rows (split 'probe')")
+    probe_field: Literal["question", "text"] = Field("question", description="probe field matched against training text")
+    eval_sets: list[EvalSet] = Field(default_factory=list, description="evaluation files to protect")
+
+
+class CurateSection(StrictModel):
+    """Curation axes, applied in this order; a missing axis is off. Probe rows are never removed."""
+
+    exact: bool = Field(False, description="drop repeats of the same normalised text")
+    near: NearDedupConfig | None = None
+    decontam: DecontamConfig | None = None
+    structure: StructureDedupConfig | None = None
+    semantic: SemanticDedupConfig | None = None
+
+
 class Recipe(StrictModel):
     name: str
     description: str = ""
@@ -271,6 +345,7 @@ class Recipe(StrictModel):
     executor: ExecutorSection = Field(default_factory=ExecutorSection)
     logic: LogicSection | None = None
     memory: MemorySection | None = None
+    curate: CurateSection | None = Field(None, description="dedup and decontamination; none: keep all")
     export: ExportSection | None = Field(None, description="training-ready export; none: shards only")
 
     @model_validator(mode="after")
@@ -280,10 +355,24 @@ class Recipe(StrictModel):
         return self
 
     def content_hash(self) -> str:
-        """Hash of everything that determines the output bytes (not the executor)."""
-        payload = self.model_dump(mode="json", exclude={"executor", "description"})
-        blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        """Hash of everything that determines the output bytes: not the executor, and input
+        files by their contents (an edited seed file is a different build; a moved one is not)."""
+        payload = {name: _hashable(getattr(self, name)) for name in type(self).model_fields
+                   if name not in ("executor", "description")}
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, InputFile):
+        return {"sha256": value.digest()}
+    if isinstance(value, BaseModel):
+        return {name: _hashable(getattr(value, name)) for name in type(value).model_fields}
+    if isinstance(value, dict):
+        return {str(k): _hashable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_hashable(v) for v in value]
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

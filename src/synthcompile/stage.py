@@ -79,7 +79,8 @@ class Stage(ABC):
     version: str = "1"
     schema: pa.Schema
     # "compile" stages emit samples from seeds; "curate" stages filter samples; "export" stages
-    # write trainer-facing files. Stats and inspect read the compile stages by default.
+    # write trainer-facing files; "index" stages write a curate axis's keys or decisions (not
+    # samples, so the sample stream skips them). Stats and inspect read the compile stages by default.
     role: str = "compile"
 
     @abstractmethod

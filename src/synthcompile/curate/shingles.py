@@ -30,8 +30,7 @@ _IS_WORD = np.zeros(256, dtype=bool)
 for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
     _IS_WORD[_c] = True
 _IS_WORD[0x80:] = True
-_LOWER = np.arange(256, dtype=np.uint8)
-_LOWER[ord("A"):ord("Z") + 1] += 32
+_CASE_BITS = np.uint64(0x2020202020202020)
 # Word k of a window is weighted by the k-th odd constant: cheap, order-sensitive, and the
 # word hashes it combines are already well mixed (rensa permutes the result again).
 _WINDOW_WEIGHTS = np.random.default_rng(0x5EED).integers(0, 2**63, 256, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
@@ -54,8 +53,9 @@ def fold(acc: np.ndarray, x: np.ndarray) -> np.ndarray:
         return fmix64(acc * _FOLD + x)
 
 
-def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """The UTF-8 bytes of a string column and per-document byte offsets (starting at 0)."""
+def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
+    """The column's whole UTF-8 buffer (8-byte aligned, 16 spare bytes at the end), per-document
+    byte offsets into it, and the number of bytes in use."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     if texts.null_count:
@@ -69,31 +69,39 @@ def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     _, offs_buf, data_buf = texts.buffers()
     offsets = np.frombuffer(offs_buf, dtype=offsets_type)[texts.offset:texts.offset + len(texts) + 1]
     offsets = offsets.astype(np.int64)
+    used = int(offsets[-1]) if len(offsets) else 0
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    return data[offsets[0]:offsets[-1]], offsets - offsets[0]
+    if data.ctypes.data % 8 or len(data) < used + 16:  # Arrow buffers are aligned and padded; else copy
+        padded = np.zeros(used + 16 - used % 8, np.uint8)
+        padded[:used] = data[:used]
+        data = padded
+    return data, offsets, used
 
 
 def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(hash of every word in order, per-document word offsets of length ``len(texts) + 1``).
 
-    Per-byte work stays on uint8/bool arrays; each word is then read 8 bytes at a time, so the
-    64-bit arithmetic runs once per word (and once more per 8 bytes of a long word).
+    Per-byte work is a lookup and a diff on uint8 arrays; each word is then read 8 bytes at a
+    time, so the 64-bit arithmetic runs once per word (and once more per 8 bytes of a long word).
     """
-    data, offsets = _text_buffer(texts)
+    data, offsets, used = _text_buffer(texts)
     n_docs = len(offsets) - 1
-    word = _IS_WORD[data]
-    edge = np.zeros(len(data) + 1, dtype=bool)
-    edge[offsets] = True  # documents never continue each other's words
-    prev = np.concatenate([[False], word[:-1]]) & ~edge[:-1]
-    nxt = np.concatenate([word[1:], [False]]) & ~edge[1:]
-    starts = np.flatnonzero(word & ~prev)
-    lengths = np.flatnonzero(word & ~nxt) + 1 - starts
+    lo = int(offsets[0]) if n_docs else 0
+    word = np.zeros(used - lo + 2, np.int8)
+    word[1:-1] = _IS_WORD[data[lo:used]]
+    change = np.diff(word)
+    starts = np.flatnonzero(change == 1) + lo
+    ends = np.flatnonzero(change == -1) + lo
+    # A word that runs across a document boundary is two words.
+    inner = offsets[1:-1]
+    joined = np.unique(inner[_IS_WORD[data[np.maximum(inner - 1, 0)]] & _IS_WORD[data[inner]] & (inner > lo)])
+    if len(joined):
+        starts = np.sort(np.concatenate([starts, joined]))
+        ends = np.sort(np.concatenate([ends, joined]))
     if not len(starts):
         return np.zeros(0, np.uint64), np.zeros(n_docs + 1, np.int64)
-    # Little-endian 64-bit reads at any byte position, from two aligned words and shifts.
-    padded = np.zeros(len(data) + 16 - len(data) % 8, np.uint8)
-    padded[:len(data)] = _LOWER[data]
-    aligned = padded.view("<u8")
+    lengths = ends - starts
+    aligned = data[:len(data) - len(data) % 8].view("<u8")
     acc = lengths.astype(np.uint64)
     todo = slice(None)
     for at in range(0, int(lengths.max()), 8):
@@ -101,9 +109,11 @@ def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             todo = np.flatnonzero(lengths > at)
         pos = starts[todo] + at
         shift = ((pos & 7) * 8).astype(np.uint64)
-        lo = aligned[pos >> 3] >> shift
-        hi = (aligned[(pos >> 3) + 1] << np.uint64(1)) << (np.uint64(63) - shift)
-        chunk = (lo | hi) & _BYTE_MASKS[np.minimum(lengths[todo] - at, 8)]
+        low = aligned[pos >> 3] >> shift
+        high = (aligned[(pos >> 3) + 1] << np.uint64(1)) << (np.uint64(63) - shift)
+        # OR 0x20 into every byte folds ASCII case (digits keep their value; it may merge a few
+        # non-ASCII byte pairs, harmless for similarity).
+        chunk = (low | high | _CASE_BITS) & _BYTE_MASKS[np.minimum(lengths[todo] - at, 8)]
         acc[todo] = fold(acc[todo], chunk)
     return fmix64(acc), np.searchsorted(starts, offsets).astype(np.int64)
 

@@ -152,7 +152,8 @@ def removal_summary(run) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for stage in run.stages(role="curate"):
         total: dict[str, int] = {}
-        for marker in sorted((Path(run.root) / stage / "completions").glob("*.json")):
+        for shard in run.manifest()["stages"][stage]["shards"]:
+            marker = Path(run.root) / stage / "completions" / f"{shard['name']}.json"
             for key, value in json.loads(marker.read_text())["stats"].items():
                 total[key] = total.get(key, 0) + value
         out[stage] = {"input": total.get("input", 0), "kept": total.get("kept", 0),

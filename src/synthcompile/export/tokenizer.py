@@ -7,6 +7,7 @@ streams the training text shard by shard; the trainer keeps pre-token counts, no
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -64,16 +65,16 @@ def token_dtype(vocab_size: int) -> np.dtype:
 def encode_documents(tok: Tokenizer, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """All documents' ids as one flat uint32 array plus offsets (len(texts) + 1), Arrow-style.
 
-    ``encode_batch_fast`` skips character offsets, which we never use; ids are gathered with
-    numpy so the per-document Python work is one list conversion.
+    The ids are gathered by numpy from one flat iterator: about 5% on top of the encoding
+    (bench/pack.py). ``encode_batch_fast`` (no character offsets) measured no faster here.
     """
     if not texts:
         return np.zeros(0, np.uint32), np.zeros(1, np.int64)
-    ids = [e.ids for e in tok.encode_batch_fast(texts, add_special_tokens=False)]
+    ids = [e.ids for e in tok.encode_batch(texts, add_special_tokens=False)]
     lengths = np.fromiter((len(x) for x in ids), np.int64, len(ids))
     offsets = np.zeros(len(ids) + 1, np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    flat = np.fromiter((i for x in ids for i in x), np.uint32, int(offsets[-1]))
+    flat = np.fromiter(itertools.chain.from_iterable(ids), np.uint32, int(offsets[-1]))
     return flat, offsets
 
 

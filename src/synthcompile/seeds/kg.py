@@ -255,8 +255,9 @@ def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    # pyarrow's CSV reader stops a whole file at the first ragged row; the csv module lets us
-    # quarantine that row and go on, with the line number where the record starts.
+    # The csv module, not pyarrow.csv: we want every value as the text written (pyarrow infers
+    # column types, so "007" or "1e3" would change) and the line where each record starts for
+    # the quarantine, including rows with the wrong number of fields.
     with open(path, newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader, None)
@@ -363,8 +364,8 @@ def _relation_from_row(row: dict) -> Relation:
 def infer_relations(graph: Graph, rows: list[dict]) -> list[Relation]:
     """Relations of a graph given without a relations table, from all of its triples.
 
-    A relation is entity-valued when most of its objects are entity ids (the rest are then
-    unknown entity references), and one-valued when no subject has two distinct objects.
+    A relation is entity-valued when at least half of its objects are entity ids (the rest are
+    then unknown entity references), and one-valued when no subject has two distinct objects.
     """
     objects: dict[str, Counter] = {}
     per_subject: dict[str, dict[str, set]] = {}
@@ -377,5 +378,5 @@ def infer_relations(graph: Graph, rows: list[dict]) -> list[Relation]:
         known = objects[r]
         one = all(len(v) == 1 for v in per_subject[r].values())
         out.append(Relation(name=r, cardinality="one" if one else "many",
-                            value="entity" if known[True] > known[False] else "string"))
+                            value="entity" if known[True] >= max(known[False], 1) else "string"))
     return out

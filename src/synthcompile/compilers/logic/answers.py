@@ -168,3 +168,15 @@ def parse_assignments(text: str) -> list[tuple[str, str]] | None:
             return None
         out.append((m.group(1), m.group(2)))
     return out or None
+
+
+_CURRENCY = re.compile(r"^(?:[$€£]|usd|eur|gbp)\s*|\s*(?:[$€£]|usd|eur|gbp|dollars?|euros?)$", re.IGNORECASE)
+
+
+def parse_amount(text: str) -> Fraction | None:
+    """A money amount, exactly: ``$1,234.50``, ``1234.5 USD``, ``-3 euros``, ``12``."""
+    s = text.translate(_MINUS).strip()
+    sign = ""
+    if s.startswith(("-", "+")):  # "-$5" as well as "$-5"
+        sign, s = s[0], s[1:].strip()
+    return parse_number(sign + _CURRENCY.sub("", s).strip())

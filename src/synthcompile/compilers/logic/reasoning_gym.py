@@ -7,16 +7,25 @@ The mapping, decided once here for every dataset:
   unknown key is a located recipe error with a suggestion, and the dataset's own ``validate()``
   runs at recipe-check time with its message turned into a ``ValueError``.
 - **difficulty levels** come from the dataset's curriculum: level ``k`` is the curriculum at
-  global level ``k - 1``, read in reasoning-gym's ``UPPER_BOUND`` mode, so every level is its
-  own band of difficulty rather than "everything up to here". A dataset without a curriculum
-  (gsm_symbolic, acre, list_functions, composite) has one level, its default config: we do not
-  invent difficulty knobs for a generator we do not own.
+  global level ``k - 1``, read in reasoning-gym's default ``INCLUSIVE`` mode (ranges from the
+  easiest value up to level ``k - 1``'s). The ``UPPER_BOUND`` mode would give each level its own
+  band, but its top bands are configurations some generators cannot fill (countdown fails to
+  find expressions), while ``INCLUSIVE`` is the mode reasoning-gym itself exercises. Trailing
+  levels the dataset's own ``validate()`` rejects are dropped (caesar_cipher's curriculum goes
+  past its 25 rotations). A dataset without a curriculum (gsm_symbolic, acre, list_functions)
+  has one level, its default config: we do not invent difficulty knobs for a generator we do
+  not own.
 - **items**: one per sample, from a dataset built with ``size=1`` and a seed drawn from the
   sample's own RNG, so item *i* depends on nothing but its own seed (some datasets draw their
   task list from the seed in ``__init__``, so indexing a shared dataset would not be
-  independent). The cost: datasets whose constructor loads data files (arc_agi, group_anagrams,
-  figlet_font, word_ladder, codeio) take 0.1-0.4 s per sample. Determinism holds for every
-  dataset that draws only from its seed, which is reasoning-gym's own contract.
+  independent). A generator that raises is retried with the next seed from the same RNG (a
+  few reasoning-gym generators give up on hard draws). The cost: datasets whose constructor
+  loads data files (arc_agi, group_anagrams, figlet_font, word_ladder, codeio) take 0.1-0.4 s
+  per sample. Determinism holds for every dataset that draws only from its seed, which is
+  reasoning-gym's own contract.
+- **what is stored**: the item (JSON) and its seed. An item whose metadata does not survive
+  JSON unchanged (tuples, as in arc_agi) is rebuilt from the seed to be scored, and the
+  rebuilt item must serialise to the stored one.
 - **traces**: reasoning-gym items carry no solver trace in general. For the few datasets whose
   metadata holds the solving steps (``TRACES``) they become the trace; for the rest the trace is
   empty and the stage renders the sample in the plain form whatever the recipe's form weights.
@@ -25,12 +34,16 @@ The mapping, decided once here for every dataset:
 - **verification** is stricter than reasoning-gym's: a sample passes only if the dataset's
   ``score_answer`` gives exactly 1.0 *and* the answer equals the oracle after the same
   normalisation on both sides (numbers compared as exact rationals, signs included; text
-  compared line by line, case-sensitive, whitespace collapsed). The base ``score_answer``
+  compared line by line, case-sensitive, whitespace collapsed; a final period is ignored on
+  both sides but handed to the scorer). The base ``score_answer``
   gives partial credit to any answer that contains the oracle, and gsm_symbolic's drops a
   leading minus sign; the conjunction rejects both. Items with no single oracle (``answer`` is
   None: propositional_logic, graph_color, rubiks_cube) are trained on the example answer their
   metadata holds and verified by the dataset's own checker alone, which accepts any valid
-  answer; a dataset with neither oracle nor example (boxnet, rush_hour) is refused.
+  answer; a dataset with neither oracle nor example (boxnet, rush_hour) is refused, and so is
+  ``composite``, whose place is taken by listing its datasets as generators.
+- **reading an answer**: as ``answers.final_answer`` reads it, except that when the oracle
+  spans lines (grids, move lists) a bare response is read whole rather than by its last line.
 """
 
 from __future__ import annotations
@@ -55,6 +68,7 @@ ADAPTER_VERSION = "1"
 RESERVED_FIELDS = ("seed", "size")  # set per sample by the adapter, never by a recipe
 # Metadata keys that hold a valid example answer when an item has no single oracle.
 EXAMPLE_KEYS = ("example_answer", "possible_answer", "example_correct_answer")
+ATTEMPTS = 10  # draws per sample before a failing generator is reported
 
 
 def _gsm_steps(meta: dict) -> list[str]:
@@ -87,6 +101,8 @@ def _registry() -> tuple[dict, dict]:
 def reasoning_gym_family(name: str) -> type[Family]:
     """The Family class for reasoning-gym dataset ``name`` (built once, then cached)."""
     datasets, _ = _registry()
+    if name == "composite":
+        raise ValueError("reasoning-gym 'composite' mixes datasets: list each as its own generator")
     if name not in datasets:
         close = difflib.get_close_matches(name, list(datasets), n=3, cutoff=0.6)
         hint = f" (did you mean {' or '.join(map(repr, close))}?)" if close else \
@@ -136,15 +152,18 @@ def _config_model(name: str, config_cls: type) -> type[ReasoningGymConfig]:
     return model
 
 
-def _curriculum_levels(name: str, curricula: dict) -> dict[int, dict[str, Any]]:
-    """Level k+1 = the curriculum's global level k, as overrides of the config fields it sets."""
+def _curriculum_levels(name: str, curricula: dict, config: type[ReasoningGymConfig]) -> dict[int, dict[str, Any]]:
+    """Level k+1 = the curriculum's global level k, as overrides of the config fields it sets.
+
+    Stops at the first level the dataset's own validation rejects.
+    """
     if name not in curricula:
         return {1: {}}
     from reasoning_gym.coaching.attributes import RangeAttributeDefinition
     from reasoning_gym.coaching.base_curriculum import DefaultCurriculumContext, RangeAttributeMode
 
     curriculum = curricula[name]()
-    context = DefaultCurriculumContext(mode=RangeAttributeMode.UPPER_BOUND)
+    context = DefaultCurriculumContext(mode=RangeAttributeMode.INCLUSIVE)
     names = []
     for attr in curriculum.attributes.values():
         names += ([attr.lower_field_name, attr.upper_field_name]
@@ -153,8 +172,15 @@ def _curriculum_levels(name: str, curricula: dict) -> dict[int, dict[str, Any]]:
     levels = {}
     for k in range(depth):
         curriculum.set_global_level(k)
-        config = curriculum.generate_configuration(context=context)
-        levels[k + 1] = {field: getattr(config, field) for field in names}
+        generated = curriculum.generate_configuration(context=context)
+        overrides = {field: getattr(generated, field) for field in names}
+        try:
+            config(**overrides)
+        except ValueError:
+            break
+        levels[k + 1] = overrides
+    if not levels:
+        raise ValueError(f"reasoning-gym dataset {name!r}: its curriculum's first level is invalid")
     return levels
 
 
@@ -166,6 +192,22 @@ def _jsonable(value: Any) -> Any:
 
 def _lines(text: str) -> list[str]:
     return [" ".join(ln.split()) for ln in text.strip().splitlines() if ln.strip()]
+
+
+def _to_json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_jsonable))
+
+
+def read_answer(response: str, multiline: bool) -> tuple[str, str]:
+    """(answer for the strict comparison, answer for reasoning-gym's scorer).
+
+    ``final_answer`` drops a final period, which sentence oracles (emoji_mystery) keep: the
+    scorer gets it back when the response had it.
+    """
+    text = f"Answer:\n{response}" if multiline else response  # a bare response is read whole
+    given = final_answer(text)
+    for_scorer = given + "." if given and text.rstrip().endswith(given + ".") else given
+    return given, for_scorer
 
 
 class ReasoningGymFamily(Family):
@@ -182,14 +224,24 @@ class ReasoningGymFamily(Family):
         # The scorer: some datasets' score_answer reads their config, so it is this family's.
         self._scorer = self.dataset_type(config=config.to_dataclass(seed=0, size=1))
 
-    def item(self, rng: random.Random) -> dict[str, Any]:
-        """One dataset item seeded from ``rng`` alone (< 2**31: some datasets seed numpy)."""
-        seed = rng.randrange(2**31)
+    def item(self, seed: int) -> dict[str, Any]:
         config = typing.cast(ReasoningGymConfig, self.config)
         return self.dataset_type(config=config.to_dataclass(seed=seed, size=1))[0]
 
+    def draw(self, rng: random.Random) -> tuple[int, dict[str, Any]]:
+        """(seed, item) from ``rng`` alone; seeds < 2**31 because some datasets seed numpy."""
+        for attempt in range(ATTEMPTS):
+            seed = rng.randrange(2**31)
+            try:
+                return seed, self.item(seed)
+            except Exception as exc:  # an upstream generator giving up on this draw
+                if attempt == ATTEMPTS - 1:
+                    raise ValueError(f"{self.name}: {ATTEMPTS} draws failed, last: {exc!r}") from exc
+        raise AssertionError("unreachable")
+
     def generate(self, rng: random.Random) -> Problem:
-        item = json.loads(json.dumps(self.item(rng), default=_jsonable))
+        seed, raw = self.draw(rng)
+        item = _to_json(raw)
         meta = item.get("metadata") or {}
         oracle = item.get("answer")
         if oracle is None:
@@ -203,20 +255,26 @@ class ReasoningGymFamily(Family):
         steps = TRACES.get(self.dataset_name)
         trace = steps(meta) if steps else []
         return Problem(fields={"question": item["question"]}, answer_text=answer_text, trace=trace,
-                       data={"entry": item, "oracle": oracle is not None})
+                       data={"seed": seed, "entry": item, "oracle": oracle is not None,
+                             "rebuild": item != raw})
 
     def verify(self, data: dict, answer: str) -> Verdict:
         entry = data["entry"]
-        given = final_answer(answer)
+        if data["rebuild"]:  # metadata the scorer reads in types JSON does not keep
+            rebuilt = self.item(data["seed"])
+            if _to_json(rebuilt) != entry:
+                return self.wrong("the stored item is not the one its seed gives")
+            entry = rebuilt
+        given, for_scorer = read_answer(answer, "\n" in (entry["answer"] or ""))
         if not given:
             return self.wrong("no answer")
-        score = self._scorer.score_answer(given, entry)
+        score = self._scorer.score_answer(for_scorer, entry)
         if score != 1.0:
             return self.wrong(f"reasoning-gym score {score}")
         if not data["oracle"]:
             return self.ok()  # no single oracle: the dataset's checker accepts any valid answer
-        # The oracle read exactly as a rendered "Answer: <oracle>" is read.
-        expected = final_answer(f"Answer: {entry['answer']}")
+        # The oracle, read as a rendered "Answer: <oracle>" is read.
+        expected = final_answer(f"Answer:\n{entry['answer']}")
         want = parse_number(expected)
         if want is not None:
             got = parse_number(given)
@@ -242,19 +300,19 @@ def _family_class(name: str) -> type[Family]:
     module = dataset_cls.__module__.split(".")
     category = module[1] if len(module) >= 3 else "other"
     doc = (dataset_cls.__doc__ or "").strip().splitlines()
+    config = _config_model(name, config_cls)
     cls = type(f"ReasoningGym_{name}", (ReasoningGymFamily,), {
         "name": f"reasoning_gym:{name}",
         "description": f"reasoning-gym {name}: {doc[0] if doc else category}",
         "version": f"{ADAPTER_VERSION}+rg{importlib_metadata.version('reasoning-gym')}",
         "skills": ("reasoning_gym", category, name),
-        "Config": _config_model(name, config_cls),
-        "levels": _curriculum_levels(name, curricula),
+        "Config": config,
+        "levels": _curriculum_levels(name, curricula, config),
         "dataset_name": name,
         "dataset_type": dataset_cls,
     })
     # Refuse a dataset we cannot verify, now (a located recipe error) rather than mid-build.
-    family = cls.make(1)
-    problem = family.generate(random.Random(0))
+    problem = cls.make(1).generate(random.Random(0))
     if not problem.answer_text:
         raise ValueError(f"reasoning-gym dataset {name!r} gives an empty answer")
     return cls

@@ -23,12 +23,16 @@ FAMILY_MODULES = (
     "topological_order",
     "propositional_logic",
     "syllogisms",
+    "deduction_chains",
+    "grammar_membership",
+    "decision_tables",
     "long_division",
     "modular_arithmetic",
     "fraction_arithmetic",
     "linear_equations",
     "unit_conversion",
     "calendar_dates",
+    "sorting",
     "program_tracing",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"

@@ -16,7 +16,7 @@ from synthcompile.compilers.logic.base import Family, Problem
 
 FORMS = ("plain", "think", "terse")
 # Every lead is one that answers.final_answer() recognises, so rendered samples stay checkable.
-ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "Answer = {}")
+ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "So the answer is {}")
 
 
 def pick_form(weights: dict[str, float], rng: random.Random) -> str:
@@ -29,9 +29,10 @@ def render(family: Family, problem: Problem, form: str, rng: random.Random) -> t
     index = rng.randrange(len(family.phrasings))
     question = family.phrasings[index].format(**problem.fields).strip()
     lead = rng.choice(ANSWER_LEADS)
-    answer = lead.format(problem.answer_text)
-    if "\n" in problem.answer_text and lead.startswith("The answer is"):
-        answer = "Answer:\n" + problem.answer_text  # a multi-line answer starts on its own line
+    if "\n" in problem.answer_text:  # a multi-line answer starts on its own line
+        answer = "Answer:\n" + problem.answer_text
+    else:
+        answer = lead.format(problem.answer_text)
     if form == "plain":
         body = [question, answer]
     elif form == "think":

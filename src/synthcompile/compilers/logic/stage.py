@@ -79,7 +79,9 @@ class LogicStage(Stage):
             verdict = Verdict(False, f"{family.name}/{family.version}", f"verifier error: {exc!r}")
         ctx.stats["samples"] += 1
         ctx.stats["verified" if verdict.passed else "failed"] += 1
-        form = pick_form(forms, rng)
+        # A problem without a trace (most reasoning-gym items) has nothing to think or be terse
+        # about: it is rendered plain, and recorded so.
+        form = pick_form(forms, rng) if problem.trace else "plain"
         text, question, template = render(family, problem, form, rng)
         return Sample(
             text=text, compiler="logic", family=f"logic.{key}",

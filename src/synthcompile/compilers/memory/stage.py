@@ -19,8 +19,9 @@ Quarantine. Rows of a seed file that could not be loaded are recorded once, by s
 from __future__ import annotations
 
 import json
+import os
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 import pyarrow as pa
@@ -64,13 +65,20 @@ def load_seed(seed: MemorySeed, recipe_seed: int) -> LoadResult:
 class _Loaded:
     result: LoadResult
     order: list[str]
+    # Comparison partners by (entity type, held out), per (recipe seed, holdout share): built once
+    # per process, as a 100,000-entity world takes a noticeable time to split.
+    pools: dict[tuple[int, float], dict[tuple[str, bool], list[str]]] = field(default_factory=dict)
 
 
 _GRAPHS: dict[str, _Loaded] = {}  # one graph per process, reused by every shard it runs
 
 
 def _graph(seed: MemorySeed, recipe_seed: int) -> _Loaded:
-    key = json.dumps([seed.model_dump(mode="json"), recipe_seed], sort_keys=True)
+    # The files' size and mtime are part of the key: an edited seed file is reloaded.
+    files = [seed.triples.entities, seed.triples.triples, seed.triples.relations] if seed.triples else \
+        [seed.wikidata.path] if seed.wikidata else []
+    stamps = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if f]
+    key = json.dumps([seed.model_dump(mode="json"), recipe_seed, stamps], sort_keys=True)
     if key not in _GRAPHS:
         _GRAPHS.clear()
         result = load_seed(seed, recipe_seed)
@@ -100,14 +108,15 @@ class MemoryStage(Stage):
         step = self.section.entities_per_shard
         return [ShardSpec(stage=self.name, index=i, name=f"entities-{i:05d}",
                           params={"start": start, "stop": min(start + step, n)})
-                for i, start in enumerate(range(0, n, step))]
+                for i, start in enumerate(range(0, max(n, 1), step))]  # shard 0 always: it records bad rows
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         loaded = _graph(self.section.seed, self.recipe_seed)
         if spec.index == 0:
             for bad in loaded.result.bad:
                 ctx.quarantine(bad.record, bad.reason, file=bad.file, line=bad.line)
-        shard = _Shard(self.section, loaded.result.graph, ctx, self.params_hash)
+        pools = loaded.pools.setdefault((ctx.seed, self.section.probes.entity_holdout), {})
+        shard = _Shard(self.section, loaded.result.graph, ctx, self.params_hash, pools)
         samples: list[Sample] = []
         for eid in loaded.order[spec.params["start"]:spec.params["stop"]]:
             samples += shard.entity(eid)
@@ -119,13 +128,14 @@ class MemoryStage(Stage):
 class _Shard:
     """What one shard needs about the graph and knobs, and the per-entity compilation."""
 
-    def __init__(self, section: MemorySection, graph: Graph, ctx: ShardContext, phash: str):
+    def __init__(self, section: MemorySection, graph: Graph, ctx: ShardContext, phash: str,
+                 pools: dict[tuple[str, bool], list[str]]):
         self.s, self.graph, self.ctx, self.phash = section, graph, ctx, phash
         self.seed = ctx.seed
         self.holdout = section.probes.phrasing_holdout
         self.knobs = VerbaliseKnobs(permute=section.verbalise.permute, pronouns=section.verbalise.pronouns,
                                     question_holdout=self.holdout)
-        self._pools: dict[tuple[str, bool], list[str]] = {}
+        self._pools = pools
 
     def heldout(self, eid: str) -> bool:
         return held_out(self.seed, self.s.probes.entity_holdout, "entity", eid)
@@ -218,6 +228,8 @@ class _Shard:
                 pool = g.subjects(g.objects(eid, r)[0], r)  # partners sharing the value: "yes" answers
             else:
                 pool = self._pool(g.entities[eid].type, heldout)
+            if not pool:
+                return None
             partner = pool[rng.randrange(len(pool))]
             if partner != eid and self.heldout(partner) == heldout:
                 q = qs.comparison(g, eid, partner, r, rng.randrange(4))
@@ -226,10 +238,10 @@ class _Shard:
         return None
 
     def _pool(self, kind: str, heldout: bool) -> list[str]:
-        if (kind, heldout) not in self._pools:
+        if not self._pools:
             for e in sorted(self.graph.entities):
                 self._pools.setdefault((self.graph.entities[e].type, self.heldout(e)), []).append(e)
-        return self._pools[(kind, heldout)]
+        return self._pools.get((kind, heldout), [])
 
     def _qa(self, eid: str, q: qs.Question, split: str, probe: str | None, rng: random.Random,
             seed: int) -> Sample:
@@ -240,9 +252,8 @@ class _Shard:
         self.ctx.stats["questions"] += 1
         self.ctx.stats[f"probe:{probe}" if probe else "train_questions"] += 1
         path = "/".join(q.data["path"])
-        return self._sample(text, f"qa.{q.kind}", data, verdict, split,
-                            f"{eid}/{q.kind}/{path}/{q.data.get('other', '')}/{q.data['template']}",
-                            seed, form=form, template=f"{q.kind}/{path}/q{q.data['template']}",
+        seed_id = "/".join(p for p in (eid, q.kind, path, q.data.get("other"), f"q{q.data['template']}") if p)
+        return self._sample(text, f"qa.{q.kind}", data, verdict, split, seed_id, seed, form=form, template=f"{q.kind}/{path}/q{q.data['template']}",
                             question=q.question, answer=q.answer, trace=q.trace,
                             difficulty=qs.DIFFICULTY[q.kind])
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from synthcompile.compilers.logic.answers import norm_word, parse_number
-from synthcompile.seeds.kg import Graph, Relation
+from synthcompile.seeds.kg import Graph, Relation, canonical_date
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
@@ -56,6 +56,7 @@ def date_formats(relation: Relation, value: str) -> int:
 # Reading answers ------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"(\s*(?:,|;|\n|\band\b|&)\s*)")
+_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
 _DATE_PARSE = (("%d %B %Y", 3), ("%B %d, %Y", 3), ("%B %d %Y", 3), ("%Y-%m-%d", 3), ("%d %b %Y", 3),
                ("%b %d, %Y", 3), ("%B %Y", 2), ("%b %Y", 2), ("%Y-%m", 2), ("%Y", 1))
@@ -64,6 +65,11 @@ _DATE_PARSE = (("%d %B %Y", 3), ("%B %d, %Y", 3), ("%B %d %Y", 3), ("%Y-%m-%d", 
 def parse_date(text: str) -> str | None:
     """An answer as a canonical date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), else None."""
     s = _ORDINAL.sub("", text.strip()).replace(" of ", " ")
+    if _ISO.fullmatch(s):  # the common case, without strptime's exceptions
+        try:
+            return canonical_date(s)
+        except ValueError:
+            return None
     for fmt, parts in _DATE_PARSE:
         try:
             d = dt.datetime.strptime(s, fmt)

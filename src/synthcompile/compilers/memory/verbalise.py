@@ -88,8 +88,10 @@ def inverse_bank(rel: Relation) -> tuple[str, ...]:
 
 
 def _fill(template: str, s: str, o: str) -> str:
-    # str.replace, not str.format: names may contain braces.
-    return template.replace("{o}", o).replace("{s}", s)
+    # str.replace, not str.format: names may contain braces. A sentence may open with a
+    # lower-case value ("agronomy is ..."): its first letter is capitalised.
+    text = template.replace("{o}", o).replace("{s}", s)
+    return text[:1].upper() + text[1:]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,170 @@
+"""Deduction chains: facts plus if-then rules (Horn clauses), with distractor rules.
+
+A chain of rules derives the goal at depth exactly k (the level's setting); other rules fire but
+lead nowhere, or wait on a premise that can never be established. Questions: is X derivable, at
+what depth is X first derived, and which atoms can be derived at all. The trace is forward
+chaining in rounds, as run: in each round every rule whose premises are all known fires at once,
+so an atom's round is its derivation depth. The verifier reruns the chaining from the facts and
+rules stored in ``data``.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Literal
+
+from pydantic import Field
+
+from synthcompile.compilers.logic.answers import final_answer, norm_word, parse_bool, parse_int, parse_items
+from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.sample import Verdict
+
+Kind = Literal["derivable", "depth", "closure"]
+_PARTS = (("bl", "br", "d", "fl", "gl", "gr", "k", "m", "pl", "sn", "st", "tr", "v", "w", "z", "j", "n", "h"),
+          ("a", "e", "i", "o", "u", "ee", "oo", "ai"),
+          ("b", "ck", "d", "g", "m", "mp", "nk", "p", "rp", "t", "ff", "n", "sh", "x", "lt"))
+ATOMS = tuple(sorted({a + b + c for a in _PARTS[0] for b in _PARTS[1] for c in _PARTS[2]}))  # nonsense words
+
+
+class DeductionChainsConfig(FamilyConfig):
+    depth: int = Field(ge=1, le=40, description="rule applications in sequence needed for the goal")
+    facts: int = Field(ge=1, le=40, description="given facts")
+    distractors: int = Field(ge=0, le=80, description="rules off the goal's chain (some fire, some never can)")
+    kinds: tuple[Kind, ...] = Field(min_length=1, description="questions: derivable, depth, closure")
+
+
+def chain(facts: list[str], rules: list, trace: bool = True) -> tuple[dict[str, int], list[str]]:
+    """Forward chaining in rounds; returns each known atom's round (facts: 0) and the steps."""
+    known = dict.fromkeys(facts, 0)
+    bodies = [(k, set(body), head) for k, (body, head) in enumerate(rules, 1)]
+    steps = [f"round 0: facts {', '.join(facts)}"] if trace else []
+    round_ = 0
+    while True:
+        round_ += 1
+        fired = [(k, head) for k, body, head in bodies if head not in known and known.keys() >= body]
+        if not fired:
+            if trace:
+                steps.append(f"round {round_}: no rule adds anything new; stop")
+            return known, steps
+        for _, head in fired:
+            known.setdefault(head, round_)
+        if trace:
+            steps.append(f"round {round_}: " + "; ".join(f"R{k} gives {head}" for k, head in fired))
+
+
+class DeductionChains(Family):
+    name = "deduction_chains"
+    description = "Facts and if-then rules with distractors: derivability, depth and closure by forward chaining."
+    skills = ("deduction", "multi-step reasoning")
+    Config = DeductionChainsConfig
+    levels = {
+        1: dict(depth=1, facts=2, distractors=2, kinds=("derivable", "closure")),
+        2: dict(depth=2, facts=3, distractors=3, kinds=("derivable", "depth", "closure")),
+        3: dict(depth=3, facts=3, distractors=5, kinds=("derivable", "depth", "closure")),
+        4: dict(depth=5, facts=4, distractors=7, kinds=("derivable", "depth", "closure")),
+        5: dict(depth=8, facts=5, distractors=10, kinds=("derivable", "depth", "closure")),
+    }
+    phrasings = (
+        "Facts: {facts}.\nRules:\n{rules}\n{ask}",
+        "We know that {facts} hold.\n{rules}\n{ask}",
+        "Given the facts {facts} and the rules\n{rules}\n{ask}",
+        "Rules:\n{rules}\nKnown: {facts}.\n{ask}",
+        "Knowledge base.\nTrue: {facts}\n{rules}\nQuestion: {ask}",
+        "Assume {facts}. Also:\n{rules}\n{ask} Nothing else is known.",
+    )
+    _asks = {
+        "derivable": "Can {x} be derived? Answer yes or no.",
+        "depth": "What is the smallest number of rule applications in sequence needed to derive {x}?",
+        "closure": "List every atom that can be derived and is not already a given fact.",
+    }
+
+    def generate(self, rng: random.Random) -> Problem:
+        c = self.config
+        spare = c.distractors + 2  # atoms no rule can ever establish
+        atoms = rng.sample(ATOMS, c.facts + c.depth + 2 * c.distractors + spare)
+        facts = atoms[:c.facts]
+        path = atoms[c.facts:c.facts + c.depth]
+        pool = atoms[c.facts + c.depth:]
+        never = pool[:spare]
+        heads = pool[spare:]
+        rules: list[list] = []
+        before = [rng.choice(facts)]
+        for atom in path:  # the goal's chain: each link needs the previous atom (and maybe more)
+            body = [before[-1]]
+            extra = rng.choice(facts + before[:-1])
+            if rng.random() < 0.4 and extra not in body:
+                body.append(extra)
+            rules.append([body, atom])
+            before.append(atom)
+        for k in range(c.distractors):
+            head = heads[k]
+            if k % 2:  # fires from what is known, but leads nowhere
+                body = rng.sample(facts + path, min(2, len(facts + path)))[: 1 + (rng.random() < 0.5)]
+            else:      # waits on an atom nothing establishes (possibly beside real ones)
+                body = [rng.choice(never)] + ([rng.choice(facts + path)] if rng.random() < 0.5 else [])
+                if rng.random() < 0.5:
+                    head = rng.choice(heads[: k + 1] + path[-1:])  # a second, dead route to some atom
+            rng.shuffle(body)
+            rules.append([body, head])
+        rng.shuffle(rules)
+        kind = rng.choice(c.kinds)
+        known, steps = chain(facts, rules)
+        goal = path[-1]
+        if kind == "derivable" and rng.random() < 0.5:  # ask about an atom that looks reachable
+            stuck = [head for _, head in rules if head not in known]
+            goal = rng.choice(stuck or [b for body, _ in rules for b in body if b in never] or never)
+        if kind == "derivable":
+            answer = "yes" if goal in known else "no"
+            steps.append(f"{goal} {'was derived' if goal in known else 'was never derived'}")
+        elif kind == "depth":
+            answer = str(known[goal])
+            steps.append(f"{goal} first appears in round {known[goal]}")
+        else:
+            derived = [a for a in known if a not in facts]
+            answer = ", ".join(derived)
+        rule_text = "\n".join(f"R{k}: if {' and '.join(body)}, then {head}."
+                              for k, (body, head) in enumerate(rules, 1))
+        return Problem(fields={"facts": ", ".join(facts), "rules": rule_text,
+                               "ask": self._asks[kind].format(x=goal)},
+                       answer_text=answer, trace=steps, terse=steps[1:],
+                       data={"kind": kind, "facts": facts, "rules": rules, "goal": goal})
+
+    def verify(self, data: dict, answer: str) -> Verdict:
+        known, _ = chain(data["facts"], data["rules"], trace=False)
+        given = final_answer(answer)
+        kind, goal = data["kind"], data["goal"]
+        if kind == "derivable":
+            said = parse_bool(given)
+            if said is None:
+                return self.wrong("not yes/no")
+            return self.ok() if said == (goal in known) else self.wrong(f"derivable is {goal in known}")
+        if kind == "depth":
+            said = parse_int(given)
+            if said is None:
+                return self.wrong("not an integer")
+            return self.ok() if said == known[goal] else self.wrong(f"expected {known[goal]}, got {said}")
+        items = [norm_word(i) for i in parse_items(given)]
+        expected = {a for a in known if a not in data["facts"]}
+        if len(set(items)) != len(items):
+            return self.wrong("an atom is listed twice")
+        return self.ok() if set(items) == expected else self.wrong("not the set of derivable atoms")
+
+    def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
+        d, answer = problem.data, problem.answer_text
+        if d["kind"] == "derivable":
+            return ["no" if answer == "yes" else "yes", "maybe"]
+        if d["kind"] == "depth":
+            n = int(answer)
+            return [str(n + 1), str(n - 1), str(-n)]
+        known = set(chain(d["facts"], d["rules"], trace=False)[0])
+        items = answer.split(", ")
+        # Every rule body and head is an atom; one that is never derived makes the list too big.
+        unreachable = sorted({a for body, head in d["rules"] for a in (*body, head)} - known)
+        wrong = [", ".join(items[:-1]) or "none", ", ".join([*items, items[0]]),
+                 ", ".join([*items, d["facts"][0]])]
+        if unreachable:
+            wrong.append(", ".join([*items, unreachable[0]]))
+        return wrong
+
+
+FAMILY = DeductionChains

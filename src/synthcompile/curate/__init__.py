@@ -1,0 +1,41 @@
+"""Curation: dedup along several axes and decontamination, as stages over the sample stream.
+
+Axes run in this order, each reading what the previous one kept: exact -> near (MinHash) ->
+decontam -> structure (skeleton cap) -> semantic (embeddings). See ``stream.py`` for the
+filter contract, the removal logs and the per-stage summary (:func:`removal_summary`).
+"""
+
+from __future__ import annotations
+
+from synthcompile.curate.stream import removal_summary
+from synthcompile.recipe import CurateSection
+from synthcompile.stage import Stage
+
+__all__ = ["curate_stages", "removal_summary"]
+
+
+def curate_stages(section: CurateSection | None) -> list[Stage]:
+    if section is None:
+        return []
+    stages: list[Stage] = []
+    if section.exact:
+        from synthcompile.curate.exact import ExactFilter, ExactGroups
+
+        stages += [ExactGroups(), ExactFilter()]
+    if section.near:
+        from synthcompile.curate.minhash import near_stages
+
+        stages += near_stages(section.near)
+    if section.decontam:
+        from synthcompile.curate.decontam import decontam_stages
+
+        stages += decontam_stages(section.decontam)
+    if section.structure:
+        from synthcompile.curate.structure import structure_stages
+
+        stages += structure_stages(section.structure)
+    if section.semantic:
+        from synthcompile.curate.semantic import semantic_stages
+
+        stages += semantic_stages(section.semantic)
+    return stages

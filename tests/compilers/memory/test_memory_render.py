@@ -1,0 +1,172 @@
+"""Verbalisation and questions on a small world: exact checks, and wrong answers rejected."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from synthcompile.compilers.logic.render import ANSWER_LEADS
+from synthcompile.compilers.memory import questions as qs
+from synthcompile.compilers.memory.values import parse_date
+from synthcompile.compilers.memory.verbalise import (STYLES, VerbaliseKnobs, draw_document,
+                                                     question_bank, render_document, statement_bank,
+                                                     verify_document)
+from synthcompile.seeds.fictional import WorldSize, fictional_world
+from synthcompile.seeds.kg import Entity, Graph, Relation
+
+WORLD = fictional_world(WorldSize(people=120, cities=12, countries=3, organisations=6, universities=3,
+                                  fields=5), seed=5)
+PEOPLE = [e for e, v in WORLD.entities.items() if v.type == "person"]
+
+
+def _facts(doc):
+    return sorted((r, o) for r, o, *_ in doc["statements"])
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_style_renders_and_verifies(style):
+    for i, pid in enumerate(PEOPLE[:20]):
+        doc = draw_document(WORLD, pid, style, random.Random(i), VerbaliseKnobs())
+        text = render_document(WORLD, doc)
+        stored = json.loads(json.dumps(doc))
+        assert verify_document(WORLD, stored, text).passed
+        assert WORLD.name(pid) in text
+        assert _facts(doc) == sorted((r, o) for r, objs in WORLD.facts(pid).items() for o in objs)
+        assert not verify_document(WORLD, stored, text.replace(WORLD.name(pid), "Someone Else", 1)).passed
+
+
+def test_permutation_changes_order_not_facts():
+    knobs = VerbaliseKnobs(permute=True)
+    orders, facts = set(), set()
+    for seed in range(12):
+        doc = draw_document(WORLD, PEOPLE[0], "paragraph", random.Random(seed), knobs)
+        orders.add(tuple(r for r, *_ in doc["statements"]))
+        facts.add(tuple(_facts(doc)))
+    assert len(orders) > 3 and len(facts) == 1
+    fixed = {tuple(r for r, *_ in draw_document(WORLD, PEOPLE[0], "paragraph", random.Random(s),
+                                                VerbaliseKnobs(permute=False))["statements"])
+             for s in range(12)}
+    assert fixed == {tuple(WORLD.facts(PEOPLE[0]))}
+
+
+def test_corrupted_triple_fails_the_document_check():
+    pid = PEOPLE[1]
+    doc = draw_document(WORLD, pid, "paragraph", random.Random(0), VerbaliseKnobs())
+    text = render_document(WORLD, doc)
+    g = fictional_world(WorldSize(people=120, cities=12, countries=3, organisations=6, universities=3,
+                                  fields=5), seed=5)
+    old = g.objects(pid, "employer")[0]
+    g.remove_triple(pid, "employer", old)
+    g.add_triple(pid, "employer", next(o for o in g.entities if g.entities[o].type == "organisation" and o != old))
+    verdict = verify_document(g, doc, text)
+    assert not verdict.passed and "not in the graph" in verdict.reason
+
+
+def test_pronouns_only_after_the_name_and_only_when_asked():
+    knobs = VerbaliseKnobs(pronouns=1.0)
+    pronoun_docs = 0
+    for seed in range(10):
+        doc = draw_document(WORLD, PEOPLE[2], "paragraph", random.Random(seed), knobs)
+        assert doc["statements"][0][4] == 0
+        pronoun_docs += any(st[4] for st in doc["statements"])
+        text = render_document(WORLD, doc)
+        assert text.startswith(WORLD.name(PEOPLE[2])) or WORLD.name(PEOPLE[2]) in text.split(".")[0]
+    assert pronoun_docs >= 8
+    none = [draw_document(WORLD, PEOPLE[2], "paragraph", random.Random(s), VerbaliseKnobs(pronouns=0.0))
+            for s in range(10)]
+    assert not any(st[4] for d in none for st in d["statements"])
+
+
+def test_generic_fallbacks_for_user_relations_are_grammatical():
+    noun = Relation("capital", label="capital city", cardinality="one")
+    many = Relation("member_of", label="organisation")
+    verb = Relation("shares_border_with", label="shares border with")
+    participle = Relation("located_in", label="located in", cardinality="one")
+    assert "The capital city of {s} is {o}." in statement_bank(noun)
+    assert "{o} is an organisation of {s}." in statement_bank(many)
+    assert "{s} shares border with {o}." in statement_bank(verb)
+    assert "{s} is located in {o}." in statement_bank(participle)
+    assert "What is the capital city of {s}?" in question_bank(noun)
+    assert all("{s}" in q for rel in (noun, many, verb, participle) for q in question_bank(rel))
+    assert Relation("birth_city").noun == "birth city"
+
+
+def _scored(data, response, graph=WORLD):
+    return qs.verify(graph, json.loads(json.dumps(data)), response).passed
+
+
+def test_one_hop_answers_exact_with_aliases_and_date_forms():
+    pid = PEOPLE[3]
+    q = qs.one_hop(WORLD, pid, "birth_city", 0)
+    city = WORLD.objects(pid, "birth_city")[0]
+    assert _scored(q.data, f"Answer: {WORLD.name(city)}") and _scored(q.data, WORLD.name(city).upper())
+    other = next(c for c in WORLD.entities if WORLD.entities[c].type == "city" and c != city)
+    assert not _scored(q.data, f"Answer: {WORLD.name(other)}")
+    assert not _scored(q.data, "")
+    d = qs.one_hop(WORLD, pid, "birth_date", 1)
+    iso = WORLD.objects(pid, "birth_date")[0]
+    year, month, day = iso.split("-")
+    assert _scored(d.data, iso) and _scored(d.data, f"The answer is {d.answer}")
+    assert _scored(d.data, f"{int(day)}th of {parse_month(month)} {year}")
+    assert not _scored(d.data, year) and not _scored(d.data, f"{year}-{month}-{int(day) % 28 + 1:02d}")
+    n = qs.one_hop(WORLD, WORLD.objects(pid, "birth_city")[0], "population", 2)
+    value = int(WORLD.objects(WORLD.objects(pid, "birth_city")[0], "population")[0])
+    assert _scored(n.data, f"{value:,}") and _scored(n.data, str(value)) and not _scored(n.data, str(value + 1))
+
+
+def parse_month(mm: str) -> str:
+    return ("January February March April May June July August September October November "
+            "December").split()[int(mm) - 1]
+
+
+def test_multi_hop_with_trace_and_wrong_intermediates():
+    pid = PEOPLE[4]
+    paths = qs.chains(WORLD, pid, 3)
+    assert ["employer", "headquarters", "country"] in paths
+    q = qs.composition(WORLD, pid, ["employer", "headquarters", "country"], 0, possessive=True)
+    org = WORLD.objects(pid, "employer")[0]
+    city = WORLD.objects(org, "headquarters")[0]
+    assert WORLD.name(org) in q.trace[0] and WORLD.name(city) in q.trace[1] and len(q.trace) == 3
+    assert f"{WORLD.name(pid)}'s employer" in q.question
+    text, form = qs.render_qa(q, think=True, lead=ANSWER_LEADS[0])
+    assert form == "think" and "<think>" in text and _scored(q.data, text)
+    assert not _scored(q.data, f"Answer: {WORLD.name(city)}")  # an intermediate is not the answer
+
+
+def test_comparisons_and_sets():
+    a, b = PEOPLE[5], PEOPLE[6]
+    q = qs.comparison(WORLD, a, b, "birth_date", 0)
+    earlier = a if WORLD.objects(a, "birth_date")[0] < WORLD.objects(b, "birth_date")[0] else b
+    later = b if earlier == a else a
+    assert q.answer == WORLD.name(earlier)
+    assert _scored(q.data, WORLD.name(earlier)) and not _scored(q.data, WORLD.name(later))
+    s = qs.comparison(WORLD, a, b, "field", 0)
+    truth = WORLD.objects(a, "field") == WORLD.objects(b, "field")
+    assert _scored(s.data, "yes" if truth else "no") and not _scored(s.data, "no" if truth else "yes")
+    assert qs.comparison(WORLD, a, a, "field", 0) is None
+
+    g = Graph()
+    for eid, name in (("x", "Xland"), ("b", "Bosnia and Herzegovina"), ("v", "Virgin Islands, British"),
+                      ("c", "Chad")):
+        g.add_entity(Entity(eid, name))
+    g.add_relation(Relation("borders", label="neighbour"))
+    for o in ("b", "v", "c"):
+        g.add_triple("x", "borders", o)
+    q = qs.one_hop(g, "x", "borders", 0)
+    assert q.kind == "set" and q.answer == "Bosnia and Herzegovina, Chad and Virgin Islands, British"
+    assert _scored(q.data, q.answer, g)
+    assert _scored(q.data, "Chad; Virgin Islands, British; Bosnia and Herzegovina", g)
+    assert not _scored(q.data, "Chad and Bosnia and Herzegovina", g)                  # one missing
+    assert not _scored(q.data, q.answer + " and Xland", g)                            # one extra
+    assert not _scored(q.data, "Chad, Chad, Bosnia and Herzegovina", g)
+    inv = qs.inverse(g, "c", "borders", 0)
+    assert _scored(inv.data, "Xland", g) and not _scored(inv.data, "Chad", g)
+
+
+@pytest.mark.parametrize(("text", "iso"), [("12 March 1985", "1985-03-12"), ("March 12, 1985", "1985-03-12"),
+                                           ("12th March 1985", "1985-03-12"), ("1985-03-12", "1985-03-12"),
+                                           ("March 1985", "1985-03"), ("1985", "1985"), ("soon", None)])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso

@@ -1,0 +1,111 @@
+"""The graph sources: fictional world, Wikidata extracts, real-world countries."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from synthcompile.seeds.fictional import WorldSize, fictional_world, relations
+from synthcompile.seeds.wikidata import load_wikidata
+
+
+def test_fictional_world_is_deterministic_sized_and_uniquely_named():
+    size = WorldSize(people=400, cities=20, countries=4, organisations=10, universities=5, fields=8)
+    a, b = fictional_world(size, seed=1), fictional_world(size, seed=1)
+    assert list(a.triples()) == list(b.triples())
+    assert [e.name for e in a.entities.values()] == [e.name for e in b.entities.values()]
+    kinds = {}
+    for e in a.entities.values():
+        kinds[e.type] = kinds.get(e.type, 0) + 1
+    assert kinds == {"person": 400, "city": 20, "country": 4, "organisation": 10, "university": 5, "field": 8}
+    names = [e.name for e in a.entities.values()]
+    assert len(set(names)) == len(names)
+    for pid in (e.id for e in a.entities.values() if e.type == "person"):
+        assert set(a.facts(pid)) == {"birth_date", "birth_city", "university", "field", "employer"}
+    for cid in (e.id for e in a.entities.values() if e.type == "country"):
+        capital = a.objects(cid, "capital")[0]
+        assert a.objects(capital, "country") == [cid]  # a capital lies in its own country
+    c = fictional_world(size, seed=2)
+    assert list(c.triples()) != list(a.triples())
+
+
+def test_fictional_banks_have_twenty_phrasings_and_valid_placeholders():
+    for rel in relations():
+        assert len(rel.templates) >= 20, rel.name
+        assert len(set(rel.templates)) == len(rel.templates), rel.name
+        assert all("{s}" in t and "{o}" in t for t in rel.templates), rel.name
+        assert len(rel.questions) >= 8 and all("{s}" in q and "{o}" not in q for q in rel.questions)
+        assert all("{o}" in q for q in rel.inverse_questions)
+
+
+def test_fictional_world_rejects_impossible_sizes():
+    with pytest.raises(ValueError, match="countries"):
+        fictional_world(WorldSize(people=10, cities=2, countries=5))
+    with pytest.raises(ValueError, match="fields"):
+        fictional_world(WorldSize(people=10, fields=99))
+
+
+def _item(qid, label, claims=None, aliases=()):
+    return {"type": "item", "id": qid, "labels": {"en": {"language": "en", "value": label}},
+            "aliases": {"en": [{"language": "en", "value": a} for a in aliases]}, "claims": claims or {}}
+
+
+def _claim(pid, datatype, value, rank="normal"):
+    return {"mainsnak": {"snaktype": "value", "property": pid,
+                         "datavalue": {"type": datatype, "value": value}}, "rank": rank}
+
+
+def _entity(qid):
+    return {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid}
+
+
+def test_wikidata_extract_in_dump_layout(tmp_path):
+    entities = [
+        _item("Q5", "human"),
+        _item("Q84", "London", {"P1082": [_claim("P1082", "quantity", {"amount": "+8000000", "unit": "1"}, "deprecated"),
+                                          _claim("P1082", "quantity", {"amount": "+8799800", "unit": "1"}, "preferred"),
+                                          _claim("P1082", "quantity", {"amount": "+8100000", "unit": "1"})]}),
+        _item("Q7259", "Ada Lovelace", {
+            "P31": [_claim("P31", "wikibase-entityid", _entity("Q5"))],
+            "P19": [_claim("P19", "wikibase-entityid", _entity("Q84"))],
+            "P569": [_claim("P569", "time", {"time": "+1815-12-10T00:00:00Z", "precision": 11})],
+            "P570": [_claim("P570", "time", {"time": "+1852-00-00T00:00:00Z", "precision": 9})],
+            "P1477": [_claim("P1477", "string", "Augusta Ada Byron")],
+            "P108": [_claim("P108", "wikibase-entityid", _entity("Q999"))],           # not in the file
+            "P625": [_claim("P625", "globecoordinate", {"latitude": 0, "longitude": 0})],  # unsupported
+        }, aliases=["Countess of Lovelace"]),
+        {"type": "property", "id": "P1477", "datatype": "string",
+         "labels": {"en": {"language": "en", "value": "birth name"}}},
+    ]
+    lines = ["["] + [json.dumps(e) + "," for e in entities[:-1]] + [json.dumps(entities[-1]), "]"]
+    path = tmp_path / "extract.json"
+    path.write_text("\n".join(lines) + "\n{broken\n")
+    result = load_wikidata(path)
+    g = result.graph
+    ada = g.entities["Q7259"]
+    assert ada.type == "human" and ada.aliases == ("Countess of Lovelace",)
+    assert g.objects("Q7259", "P19") == ["Q84"] and g.relations["P19"].label == "place of birth"
+    assert g.objects("Q7259", "P569") == ["1815-12-10"] and g.objects("Q7259", "P570") == ["1852"]
+    assert g.objects("Q7259", "P1477") == ["Augusta Ada Byron"] and g.relations["P1477"].noun == "birth name"
+    assert g.objects("Q84", "P1082") == ["8799800"]  # preferred rank wins; deprecated never counts
+    reasons = sorted(b.reason for b in result.bad)
+    assert any("unknown entity 'Q999'" in r for r in reasons)
+    assert any("unsupported value type 'globecoordinate'" in r for r in reasons)
+    assert any(r.startswith("bad JSON") for r in reasons)
+    assert {b.line for b in result.bad if "Q999" in b.reason} == {4}
+
+
+def test_real_world_countries():
+    pytest.importorskip("countryinfo")
+    from synthcompile.seeds.real_world import load_real_world
+
+    result = load_real_world(regions=["Europe"])
+    g = result.graph
+    assert g.name(g.objects("FRA", "capital")[0]) == "Paris"
+    assert {g.name(c) for c in g.objects("FRA", "borders")} >= {"Spain", "Germany", "Italy"}
+    assert g.name(g.objects("FRA", "currency")[0]) == "Euro"
+    assert "French" in {g.name(x) for x in g.objects("FRA", "language")}
+    assert all(g.entities[c].type != "country" or g.objects(c, "region") == ["region:Europe"]
+               for c in g.entities if g.entities[c].type == "country")
+    assert result.bad and all(b.reason for b in result.bad)  # e.g. borders with Kosovo, unknown here
