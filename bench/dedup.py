@@ -35,7 +35,6 @@ from itertools import combinations
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile.curate.groups import clusters

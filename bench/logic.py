@@ -33,8 +33,9 @@ PAIRS = (  # (our family, reasoning-gym dataset)
     ("sorting", "number_sorting"),
     ("deduction_chains", "family_relationships"),
 )
-CHUNK = 100  # samples per planned shard: the unit at which a timed run may stop
+CHUNK = 500  # samples per planned shard (the unit at which a timed run may stop)
 WARMUP = 20
+CLOCK_EVERY = 50  # items between clock reads (a read costs about as much as a tiny item)
 
 
 def ours(family: str, n: int, seconds: float, seed: int) -> tuple[int, float]:
@@ -70,7 +71,7 @@ def family_only(family: str, n: int, seconds: float, seed: int) -> tuple[int, fl
         fam = made[levels[i % len(levels)]]
         problem = fam.generate(random.Random(seed * 1_000_003 + i))
         verified += fam.verify(json.loads(json.dumps(problem.data)), problem.answer_text).passed
-        if time.process_time() - start > seconds:
+        if i % CLOCK_EVERY == 0 and time.process_time() - start > seconds:
             break
     for fam in made.values():
         fam.close()
@@ -88,7 +89,7 @@ def theirs(dataset: str, n: int, seconds: float, seed: int) -> tuple[int, float]
         if answer is None:  # no single oracle (propositional_logic): its example answer
             answer = item["metadata"]["example_answer"]
         verified += data.score_answer(answer, item) == 1.0
-        if time.process_time() - start > seconds:
+        if idx % CLOCK_EVERY == 0 and time.process_time() - start > seconds:
             break
     return verified, time.process_time() - start
 

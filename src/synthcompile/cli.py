@@ -159,6 +159,11 @@ def list_families():
               "(pip install 'synthcompile\\[reasoning-gym]').")
 
 
+from synthcompile.lab.cli import app as lab_app  # noqa: E402  (imports neither torch nor transformers)
+
+app.add_typer(lab_app, name="lab")
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
-from synthcompile.rng import derive_rng, derive_seed
+from synthcompile.rng import SeedStream, derive_rng, derive_seed
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,10 @@ class ShardContext:
 
     def seed_for(self, *parts: object) -> int:
         return derive_seed(self.seed, self.spec.stage, *parts)
+
+    def seed_stream(self, *parts: object) -> SeedStream:
+        """Seeds for items ``i`` of one generator: ``stream.seed(i) == seed_for(*parts, i)``."""
+        return SeedStream(self.seed, self.spec.stage, *parts)
 
     def quarantine(self, record: Any, reason: str, **where: Any) -> None:
         """Set a bad input aside with its reason; the build goes on."""

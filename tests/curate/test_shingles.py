@@ -26,3 +26,28 @@ def test_windows_are_order_sensitive_and_short_documents_keep_one_window():
     assert out[2][1].tolist() == [0, 0, 0, 1, 1, 1, 2]
     flat, flat_offsets = shingle_hashes(pa.array(["a b c d", "d c b a", "a b"]).slice(1), 3)
     assert flat.tolist() == values[2:].tolist() and flat_offsets.tolist() == [0, 2, 3]
+
+
+def test_words_and_windows_match_a_python_reference_on_random_texts():
+    """Equal words (ASCII case folded) and equal k-word windows hash alike, distinct ones apart;
+    words split at punctuation, document boundaries and never at non-ASCII letters."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    alphabet = ["ab", "Ab", "c", "longerword9", "x_y", "é", "naïve", "日本語", "abcdefghijklmnopq", "7"]
+    texts = ["".join(rng.choice(alphabet) + rng.choice([" ", "  ", ", ", "-", "\n", ""])
+                     for _ in range(rng.randrange(0, 12))) for _ in range(300)]
+    column = pa.array(texts).slice(3)  # an offset into the Arrow buffers as well
+    texts = texts[3:]
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    reference = [[w.translate(fold) for w in re.findall(r"[0-9A-Za-z_\u0080-\U0010FFFF]+", t)] for t in texts]
+    hashes, offsets = word_hashes(column)
+    assert [offsets[i + 1] - offsets[i] for i in range(len(texts))] == [len(r) for r in reference]
+    words = [w for r in reference for w in r]
+    assert len({(w, int(h)) for w, h in zip(words, hashes)}) == len(set(words)) == len(set(hashes.tolist()))
+    (values, docs), = windows(hashes, offsets, [3]).values()
+    expected = [(tuple(r[i:i + 3]), d) for d, r in enumerate(reference) for i in range(max(len(r) - 2, min(len(r), 1)))]
+    assert docs.tolist() == [d for _, d in expected]
+    assert len({(w, int(v)) for (w, _), v in zip(expected, values)}) == len({w for w, _ in expected}) \
+        == len(set(values.tolist()))

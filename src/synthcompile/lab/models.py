@@ -16,9 +16,13 @@ from typing import Any
 
 import torch
 from transformers import AutoConfig, AutoModelForCausalLM, PretrainedConfig, PreTrainedModel
+from transformers.utils import logging as hf_logging
 
 from synthcompile.errors import UserError
 from synthcompile.lab.config import ModelSpec
+
+
+hf_logging.disable_progress_bar()  # "Writing model shards" bars at every checkpoint
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,10 @@ class ProbeReport:
     def accuracy(self) -> float:
         return sum(r["passed"] for r in self.results) / len(self.results) if self.results else 0.0
 
+    @classmethod
+    def from_json(cls, data: dict) -> "ProbeReport":
+        return cls(data["results"], data["groups"])
+
     def to_json(self) -> dict:
         return {"probes": len(self.results), "accuracy": self.accuracy, "groups": self.groups,
                 "results": self.results}

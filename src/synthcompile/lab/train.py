@@ -248,6 +248,8 @@ class Trainer:
             shutil.rmtree(old)
 
     def _resume(self) -> dict:
+        if (self.out / "result.json").is_file():  # stale: this run is being (re)trained
+            (self.out / "result.json").unlink()
         ckpt = latest_checkpoint(self.out)
         if ckpt is None:
             for name in ("log.jsonl", "curves.jsonl"):

@@ -11,6 +11,7 @@ every template of a family instead of collapsing onto one.
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 
 from synthcompile.compilers.logic.base import Family, Problem
 
@@ -19,9 +20,15 @@ FORMS = ("plain", "think", "terse")
 ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "So the answer is {}")
 
 
-def pick_form(weights: dict[str, float], rng: random.Random) -> str:
-    names = [f for f in FORMS if weights.get(f, 0) > 0]
-    return rng.choices(names, weights=[weights[f] for f in names])[0]
+class FormPicker:
+    """Draws a surface form by weight (cumulative weights computed once per generator)."""
+
+    def __init__(self, weights: dict[str, float]):
+        self.names = [f for f in FORMS if weights.get(f, 0) > 0]
+        self.cum = list(accumulate(weights[f] for f in self.names))
+
+    def __call__(self, rng: random.Random) -> str:
+        return rng.choices(self.names, cum_weights=self.cum)[0]
 
 
 def render(family: Family, problem: Problem, form: str, rng: random.Random) -> tuple[str, str, str]:

@@ -17,9 +17,9 @@ import pyarrow as pa
 
 from synthcompile.compilers.logic.base import Family
 from synthcompile.compilers.logic.registry import get_family, levels_of
-from synthcompile.compilers.logic.render import pick_form, render
+from synthcompile.compilers.logic.render import FormPicker, render
 from synthcompile.recipe import LogicSection
-from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, params_hash, to_table
+from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 BATCH_ROWS = 1024
@@ -48,46 +48,49 @@ class LogicStage(Stage):
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         gen = next(g for g in self.section.generators if g.key == spec.params["generator"])
         cls = get_family(gen.family)
-        levels = levels_of(gen, spec.params["split"])
-        forms = gen.forms or self.section.forms
-        made: dict[int, Family] = {}
+        split = spec.params["split"]
+        levels = levels_of(gen, split)
+        pick_form = FormPicker(gen.forms or self.section.forms)
+        seeds = ctx.seed_stream(gen.key, split)
+        made: dict[int, tuple[Family, str]] = {}  # level -> (family, params hash)
         samples: list[Sample] = []
         try:
             for i in range(spec.params["start"], spec.params["stop"]):
                 level = levels[i % len(levels)]
-                family = made.get(level) or made.setdefault(level, cls.make(level, gen.params))
-                seed = ctx.seed_for(gen.key, spec.params["split"], i)
-                samples.append(self._sample(family, gen.key, level, spec.params["split"], i, seed,
-                                            forms, gen.params, ctx))
+                if level not in made:
+                    made[level] = (cls.make(level, gen.params),
+                                   params_hash({"level": level, **gen.params}))
+                family, phash = made[level]
+                samples.append(self._sample(family, gen.key, level, split, i, seeds.seed(i),
+                                            pick_form, phash, ctx))
                 if len(samples) == BATCH_ROWS:
                     yield to_table(samples)
                     samples = []
             if samples:
                 yield to_table(samples)
         finally:
-            for family in made.values():
+            for family, _ in made.values():
                 family.close()
 
     def _sample(self, family: Family, key: str, level: int, split: str, index: int, seed: int,
-                forms: dict[str, float], params: dict, ctx: ShardContext) -> Sample:
+                pick_form: FormPicker, phash: str, ctx: ShardContext) -> Sample:
         rng = random.Random(seed)
         problem = family.generate(rng)
-        structured = json.loads(json.dumps(problem.data))
-        try:
-            verdict = family.verify(structured, problem.answer_text)
+        structured = canonical_json(problem.data)
+        try:  # verify exactly what the corpus stores: the JSON, read back
+            verdict = family.verify(json.loads(structured), problem.answer_text)
         except Exception as exc:  # a verifier crash is a failed sample, never a failed build
             verdict = Verdict(False, f"{family.name}/{family.version}", f"verifier error: {exc!r}")
         ctx.stats["samples"] += 1
         ctx.stats["verified" if verdict.passed else "failed"] += 1
         # A problem without a trace (most reasoning-gym items) has nothing to think or be terse
         # about: it is rendered plain, and recorded so.
-        form = pick_form(forms, rng) if problem.trace else "plain"
+        form = pick_form(rng) if problem.trace else "plain"
         text, question, template = render(family, problem, form, rng)
         return Sample(
             text=text, compiler="logic", family=f"logic.{key}",
             skills=sorted({*family.skills, *problem.skills}), difficulty=level, split=split,
             seed_id=f"{key}/{split}/{index}", form=form, template=template,
             question=question, answer=problem.answer_text, trace=problem.trace,
-            structured=problem.data, verdict=verdict, generator=f"logic.{family.name}",
-            generator_version=family.version, params_hash=params_hash({"level": level, **params}),
-            rng_seed=seed)
+            structured=structured, verdict=verdict, generator=f"logic.{family.name}",
+            generator_version=family.version, params_hash=phash, rng_seed=seed)

@@ -211,7 +211,7 @@ def parse_statement(text: str, names: list[str]) -> Statement | None:
         if q != "some":
             return None
         q = "some-not"
-    index = {norm_word(n): k for k, n in enumerate(names)}
+    index = {n.casefold(): k for k, n in enumerate(names)}  # names are single lowercase-able words
     if x not in index or y not in index:
         return None
     return q, index[x], index[y]

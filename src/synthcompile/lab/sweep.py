@@ -1,0 +1,126 @@
+"""Sweeps: a grid of arms (recipes, with optional data exclusions) x model variants x seeds.
+
+A sweep file holds the training template (every lab config key but name, run, out, seed and
+model) and the grid. Each arm's recipe is built once into ``<out>/data/<arm>`` (resumable like
+any build); each cell trains into ``<out>/<arm>-<model>-s<seed>`` (resumable like any lab run);
+``<out>/compare.html`` puts all cells side by side. Paths are relative to the sweep file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from synthcompile.errors import RecipeError, UserError
+from synthcompile.lab.config import LabConfig, ModelSpec, parse_lab_config
+from synthcompile.recipe import RecipeErrors, StrictModel, _index_lines, errors_from_validation
+
+
+class Arm(StrictModel):
+    name: str
+    recipe: str = Field(description="the recipe to build for this arm")
+    exclude: list[str] = Field(default_factory=list, description="family patterns left out of every phase")
+
+
+class NamedModel(ModelSpec):
+    name: str
+
+
+class Sweep(StrictModel):
+    name: str
+    out: str | None = Field(None, description="default: runs/lab/<name>")
+    arms: list[Arm] = Field(min_length=1)
+    models: list[NamedModel] = Field(default_factory=lambda: [NamedModel(name="llama-1m")])
+    seeds: list[int] = Field(default_factory=lambda: [0], min_length=1)
+    train: dict[str, Any] = Field(description="lab config keys shared by every cell (phases, train, probe, ...)")
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> Any:
+        """A bare string is a preset: ``- llama-1m`` means ``{name: llama-1m, preset: llama-1m}``."""
+        if isinstance(value, list):
+            return [{"name": v, "preset": v} if isinstance(v, str) else
+                    {"preset": v.get("name"), **v} if isinstance(v, dict) else v for v in value]
+        return value
+
+    def out_dir(self) -> Path:
+        return Path(self.out) if self.out else Path("runs") / "lab" / self.name
+
+    def cells(self) -> list[tuple[Arm, NamedModel, int]]:
+        return [(a, m, s) for a in self.arms for m in self.models for s in self.seeds]
+
+    def cell_config(self, arm: Arm, model: NamedModel, seed: int, run: Path) -> LabConfig:
+        data = dict(self.train)
+        phases = [dict(p) for p in data.get("phases", [])]
+        for p in phases:
+            p["exclude"] = list(p.get("exclude", [])) + arm.exclude
+        data |= {"name": f"{arm.name}-{model.name}-s{seed}", "run": str(run), "seed": seed,
+                 "out": str(self.out_dir() / f"{arm.name}-{model.name}-s{seed}"), "phases": phases,
+                 "model": model.model_dump(exclude={"name"})}
+        return parse_lab_config(data, file=f"sweep {self.name}: arm {arm.name}")
+
+
+def load_sweep(path: str | Path, out: Path | None = None) -> Sweep:
+    path = Path(path)
+    if not path.is_file():
+        raise RecipeError("no such sweep file", file=str(path))
+    text = path.read_text(encoding="utf-8")
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise RecipeError("a sweep is a mapping (name, arms, models, seeds, train)", file=str(path), line=1)
+    for arm in data.get("arms") or []:
+        if isinstance(arm, dict) and isinstance(arm.get("recipe"), str):
+            arm["recipe"] = str(path.parent / arm["recipe"])
+    if isinstance(data.get("out"), str):
+        data["out"] = str(path.parent / data["out"])
+    if out is not None:
+        data["out"] = str(out)
+    try:
+        sweep = Sweep.model_validate(data)
+    except ValidationError as exc:
+        raise RecipeErrors(errors_from_validation(exc, model=Sweep, file=str(path),
+                                                  lines=_index_lines(node))) from None
+    for arm in sweep.arms:  # check every cell's config before building or training anything
+        sweep.cell_config(arm, sweep.models[0], sweep.seeds[0], Path("."))
+    return sweep
+
+
+def build_arm(arm: Arm, out: Path, workers: int) -> Path:
+    from synthcompile.executors.local import LocalExecutor
+    from synthcompile.pipeline import build
+    from synthcompile.recipe import load_recipe
+
+    target = out / "data" / arm.name
+    with LocalExecutor(workers) as ex:
+        build(load_recipe(arm.recipe), target, ex, recipe_file=Path(arm.recipe), overwrite=True)
+    return target
+
+
+def run_sweep(sweep: Sweep, *, workers: int = 1, arms: list[str] | None = None, progress=None,
+              say: Callable[[str], Any] = print) -> Path:
+    """Build, train and probe every cell (only ``arms`` when given); cells already finished
+    are skipped, interrupted ones resume. The report covers every finished cell."""
+    from synthcompile.lab.compare import write_compare
+    from synthcompile.lab.experiment import train_and_probe
+
+    out = sweep.out_dir()
+    unknown = set(arms or ()) - {a.name for a in sweep.arms}
+    if unknown:
+        raise UserError(f"no arm named {', '.join(sorted(unknown))} in sweep {sweep.name}")
+    chosen = [a for a in sweep.arms if not arms or a.name in arms]
+    runs = {arm.name: build_arm(arm, out, workers) for arm in chosen}
+    for arm, model, seed in sweep.cells():
+        if arm.name not in runs:
+            continue
+        config = sweep.cell_config(arm, model, seed, runs[arm.name])
+        say(f"[bold]{config.name}[/]")
+        outcome = train_and_probe(config, progress=progress)
+        if outcome.report is not None:
+            say(f"{config.name}: probe accuracy {outcome.report.accuracy:.1%}, wall {outcome.wall_seconds:,.0f} s")
+    cells = [out / f"{a.name}-{m.name}-s{s}" for a, m, s in sweep.cells()]
+    done = [c for c in cells if (c / "probe.json").is_file()]
+    return write_compare(done, out / "compare.html", title=sweep.name)

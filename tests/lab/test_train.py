@@ -1,0 +1,86 @@
+"""Training: it learns, it resumes bit for bit, and its checkpoints are transformers models."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from synthcompile.errors import RecipeError, UserError
+from synthcompile.lab import probe
+from synthcompile.lab.data import DocStream, Export
+from synthcompile.lab.experiment import evaluate, train_and_probe
+from synthcompile.lab.train import Trainer, latest_checkpoint, train
+
+from .conftest import lab_config
+
+
+def _log(out):
+    return [json.loads(ln) for ln in (out / "log.jsonl").read_text().splitlines()]
+
+
+def test_trained_model_beats_its_untrained_self(logic_run, tmp_path):
+    config = lab_config(logic_run, tmp_path / "run")
+    trainer = Trainer(config)
+    export, verifiers = trainer.export, probe.Verifiers(logic_run)
+    rows = export.probes()
+    before = probe.run_probes(trainer.model, export, verifiers, rows, max_new_tokens=8, batch_size=64)
+    trainer.run()
+    after = evaluate(tmp_path / "run", config=config)  # the saved model, reloaded
+    losses = [e["loss"] for e in _log(tmp_path / "run") if "loss" in e]
+    assert losses[-1] < losses[0] / 2
+    assert after.accuracy >= before.accuracy + 0.3, (before.accuracy, after.accuracy)
+    assert after.groups["family"]["logic.syllogisms"]["n"] == len(rows)
+
+
+def test_resume_gives_identical_losses(logic_run, tmp_path):
+    changes = {"phases": [{"name": "a", "steps": 30, "warmup": 5},
+                          {"name": "b", "steps": 20, "warmup": 5, "lr": 0.003}],
+               "train": {"batch_size": 4, "seq_len": 32, "eval_every": 10, "checkpoint_every": 20}}
+    train(lab_config(logic_run, tmp_path / "whole", **changes))
+    cut = lab_config(logic_run, tmp_path / "cut", **changes)
+    stopped = train(cut, stop_at=45)  # as if killed at step 45: the last checkpoint is step 40
+    assert not stopped.finished and latest_checkpoint(tmp_path / "cut").name == "step-0000040"
+    resumed = train(cut)
+    assert resumed.finished and resumed.steps == 50
+    assert _log(tmp_path / "cut") == _log(tmp_path / "whole")
+    a = AutoModelForCausalLM.from_pretrained(tmp_path / "whole" / "model")
+    b = AutoModelForCausalLM.from_pretrained(tmp_path / "cut" / "model")
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_stream_reshuffles_each_epoch_and_covers_every_token(logic_run):
+    docs = Export(logic_run).documents(["*"])
+    stream = DocStream(docs, batch_size=2, seq_len=16, seed=3)
+    assert not (stream.order(0) == stream.order(1)).all()
+    seen = 0
+    while stream.state.epoch == 0:
+        x, y = stream.next_batch()
+        assert (x[:, 1:] == y[:, :-1]).all()
+        seen += x.size
+    assert seen >= docs.tokens
+
+
+def test_config_errors_are_located(logic_run, tmp_path):
+    from synthcompile.lab.config import load_lab_config
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: x\nrun: {logic_run}\nphases:\n  - {{name: a, steps: 5, lr: 0.1, warmpu: 3}}\n")
+    with pytest.raises(RecipeError, match=r"bad.yaml:4: .*unknown key 'warmpu' \(did you mean 'warmup'\?\)"):
+        load_lab_config(path)
+    with pytest.raises(UserError, match="no training documents match"):
+        Trainer(lab_config(logic_run, tmp_path / "o", phases=[{"name": "a", "steps": 1, "include": ["memory.*"]}]))
+
+
+def test_sweep_cells_and_report(logic_run, tmp_path):
+    from synthcompile.lab.compare import write_compare
+
+    out = tmp_path / "cell"
+    outcome = train_and_probe(lab_config(logic_run, out, phases=[{"name": "a", "steps": 20, "warmup": 2}],
+                                         probe={"every": 10, "limit": 10, "max_new_tokens": 4}))
+    assert outcome.report is not None and (out / "probe.json").is_file()
+    assert len([ln for ln in (out / "curves.jsonl").read_text().splitlines()]) == 2
+    html = write_compare([out], tmp_path / "compare.html").read_text()
+    assert "logic.syllogisms" in html and "<svg" in html
