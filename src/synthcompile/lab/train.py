@@ -22,7 +22,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
@@ -36,6 +36,7 @@ from synthcompile.lab.models import (build_model, count_parameters, cpu_threads,
                                      model_config, pick_device)
 
 CHECKPOINTS = "checkpoints"
+CurveProbe = Callable[[torch.nn.Module, int, int], None]  # (model, step, tokens): learning curves
 
 
 class TrainProgress(Protocol):
@@ -159,17 +160,17 @@ class Trainer:
     # The loop -------------------------------------------------------------------------------
 
     def run(self, *, stop_at: int | None = None, progress: TrainProgress | None = None,
-            curve_probe=None) -> TrainResult:
+            curve_probe: CurveProbe | None = None) -> TrainResult:
         """Train to the end (or to step ``stop_at``), resuming from the latest checkpoint.
 
-        ``curve_probe(model, step)`` is called every ``probe.every`` steps (learning curves).
+        ``curve_probe(model, step, tokens)`` is called every ``probe.every`` steps (learning curves).
         """
         c, t = self.config, self.config.train
         (self.out / "lab.json").write_text(json.dumps(
             {"hash": c.content_hash(), "config": c.model_dump(mode="json"), "info": self.info()}, indent=1))
         state = self._resume()
         step, tokens = state["step"], state["tokens"]
-        log = open(self.out / "log.jsonl", "a")
+        log = open(self.out / "log.jsonl", "a", buffering=1)  # line-buffered: follow it live
         if progress:
             progress.start(self.total_steps, step, self.info())
         seconds, last_loss, last_eval = 0.0, None, state.get("eval_loss")
@@ -280,5 +281,5 @@ def _phase_seed(seed: int, phase: int) -> int:
 
 
 def train(config: LabConfig, *, fresh: bool = False, stop_at: int | None = None,
-          progress: TrainProgress | None = None, curve_probe=None) -> TrainResult:
+          progress: TrainProgress | None = None, curve_probe: CurveProbe | None = None) -> TrainResult:
     return Trainer(config, fresh=fresh).run(stop_at=stop_at, progress=progress, curve_probe=curve_probe)

@@ -13,6 +13,7 @@ from fractions import Fraction
 _BOXED = re.compile(r"\\boxed\{(.*)\}")
 _LEAD = re.compile(r"(?im)^[ \t]*(?:final answer|answer)[ \t]*[:=][ \t]*")
 _SENTENCE_LEAD = re.compile(r"(?i)^(?:so |therefore,? |thus,? )?(?:the )?(?:final )?answer is:?\s*")
+_ANSWER_WORD = re.compile(r"(?i)answer")  # what both leads need (same case rules as theirs)
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u00f7": "/"})
 
 
@@ -26,13 +27,17 @@ def final_answer(response: str) -> str:
     text = response.translate(_MINUS)
     if "</think>" in text:
         text = text.rsplit("</think>", 1)[1]
-    if boxed := _BOXED.findall(text):
+    # Every verify call comes here, most often with a bare value: the regexes below only apply
+    # when the text has "\boxed{" or the word "answer" in it, so look for those first.
+    if "\\boxed{" in text and (boxed := _BOXED.findall(text)):
         return clean(boxed[-1])
-    leads = list(_LEAD.finditer(text))
-    if leads:
+    if _ANSWER_WORD.search(text) and (leads := list(_LEAD.finditer(text))):
         return clean(text[leads[-1].end():])
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    return clean(_SENTENCE_LEAD.sub("", lines[-1].strip(), count=1)) if lines else ""
+    if not lines:
+        return ""
+    last = lines[-1].strip()
+    return clean(_SENTENCE_LEAD.sub("", last, count=1) if "answer" in last.casefold() else last)
 
 
 def clean(text: str) -> str:
@@ -45,6 +50,8 @@ _INT = re.compile(r"[+-]?\d+")
 
 def parse_int(text: str) -> int | None:
     """An integer: accepts ``1,234``, ``1 234``, ``+5``, unicode minus, ``12.0``; rejects ``1.5``."""
+    if _INT.fullmatch(text):  # a plain integer, the usual case: nothing to clean up
+        return int(text)
     s = text.translate(_MINUS).strip().replace(",", "").replace("_", "")
     s = re.sub(r"(?<=\d) (?=\d{3}\b)", "", s)
     if _INT.fullmatch(s):

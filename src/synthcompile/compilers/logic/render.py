@@ -11,6 +11,7 @@ every template of a family instead of collapsing onto one.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from itertools import accumulate
 
 from synthcompile.compilers.logic.base import Family, Problem
@@ -21,14 +22,21 @@ ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "So the an
 
 
 class FormPicker:
-    """Draws a surface form by weight (cumulative weights computed once per generator)."""
+    """Draws a surface form by weight (cumulative weights computed once per generator).
+
+    The draw is ``rng.choices(names, cum_weights=cum)[0]`` written out (one ``random()`` and a
+    bisection, as ``choices`` does), without the list and the checks ``choices`` makes per call.
+    """
 
     def __init__(self, weights: dict[str, float]):
         self.names = [f for f in FORMS if weights.get(f, 0) > 0]
         self.cum = list(accumulate(weights[f] for f in self.names))
+        if not self.names:
+            raise ValueError("forms: at least one form needs a positive weight")
+        self._total = self.cum[-1] + 0.0
 
     def __call__(self, rng: random.Random) -> str:
-        return rng.choices(self.names, cum_weights=self.cum)[0]
+        return self.names[bisect(self.cum, rng.random() * self._total, 0, len(self.cum) - 1)]
 
 
 def render(family: Family, problem: Problem, form: str, rng: random.Random) -> tuple[str, str, str]:

@@ -26,50 +26,49 @@ def _place(k: int) -> str:
     return PLACES[k] if k < len(PLACES) else f"10^{k}"
 
 
+_PLACE_NAMES = tuple(_place(k) for k in range(64))  # column names, looked up per column
+
+
 def add_columns(a: int, b: int) -> tuple[int, list[str]]:
     """a + b for a, b >= 0, column by column; returns the sum and the steps."""
     xs, ys = str(a)[::-1], str(b)[::-1]
-    carry, digits, steps = 0, [], []
-    for k in range(max(len(xs), len(ys))):
-        x = int(xs[k]) if k < len(xs) else 0
-        y = int(ys[k]) if k < len(ys) else 0
-        total = x + y + carry
-        steps.append(f"{_place(k)}: {x} + {y} + carry {carry} = {total}, write {total % 10}, carry {total // 10}")
-        digits.append(total % 10)
+    width = max(len(xs), len(ys))
+    names = _PLACE_NAMES if width <= len(_PLACE_NAMES) else [_place(k) for k in range(width)]
+    carry, steps = 0, []
+    for name, x, y in zip(names, xs.ljust(width, "0"), ys.ljust(width, "0")):
+        total = int(x) + int(y) + carry
+        steps.append(f"{name}: {x} + {y} + carry {carry} = {total}, write {total % 10}, carry {total // 10}")
         carry = total // 10
     if carry:
-        digits.append(carry)
         steps.append(f"final carry {carry} is the leading digit")
-    return int("".join(map(str, reversed(digits)))), steps
+    return a + b, steps  # the digits written above, read as a number
 
 
 def sub_columns(a: int, b: int) -> tuple[int, list[str]]:
     """a - b for a >= b >= 0, column by column with borrows."""
     xs, ys = str(a)[::-1], str(b)[::-1]
-    borrow, digits, steps = 0, [], []
-    for k in range(len(xs)):
-        x, y = int(xs[k]), int(ys[k]) if k < len(ys) else 0
-        top = x - borrow
-        if top < y:
-            steps.append(f"{_place(k)}: {x} - borrow {borrow} < {y}, borrow 1: {top + 10} - {y} = {top + 10 - y}")
-            digits.append(top + 10 - y)
+    names = _PLACE_NAMES if len(xs) <= len(_PLACE_NAMES) else [_place(k) for k in range(len(xs))]
+    borrow, steps = 0, []
+    for name, x, y in zip(names, xs, ys.ljust(len(xs), "0")):
+        top, low = int(x) - borrow, int(y)
+        if top < low:
+            steps.append(f"{name}: {x} - borrow {borrow} < {y}, borrow 1: {top + 10} - {y} = {top + 10 - low}")
             borrow = 1
         else:
-            steps.append(f"{_place(k)}: {x} - borrow {borrow} - {y} = {top - y}")
-            digits.append(top - y)
+            steps.append(f"{name}: {x} - borrow {borrow} - {y} = {top - low}")
             borrow = 0
-    return int("".join(map(str, reversed(digits)))), steps
+    return a - b, steps  # the digits written above, read as a number
 
 
 def mul_partials(a: int, b: int) -> tuple[int, list[str]]:
     """a * b for a, b >= 0 by partial products, each added to a running total."""
     steps, total = [], 0
     for k, d in enumerate(reversed(str(b))):
-        partial = a * int(d) * 10 ** k
-        steps.append(f"{a} × {d} × {10 ** k} = {partial}")
-        new_total, _ = add_columns(total, partial)
-        steps.append(f"running total: {total} + {partial} = {new_total}")
-        total = new_total
+        power = 10 ** k
+        partial = a * int(d) * power
+        steps.append(f"{a} × {d} × {power} = {partial}")
+        steps.append(f"running total: {total} + {partial} = {total + partial}")
+        total += partial
     return total, steps
 
 

@@ -34,22 +34,44 @@ class DeductionChainsConfig(FamilyConfig):
 
 
 def chain(facts: list[str], rules: list, trace: bool = True) -> tuple[dict[str, int], list[str]]:
-    """Forward chaining in rounds; returns each known atom's round (facts: 0) and the steps."""
+    """Forward chaining in rounds; returns each known atom's round (facts: 0) and the steps.
+
+    Round r fires, in rule order, every rule whose premises were all known after round r - 1 and
+    whose head was not. Rather than re-test every rule each round, each rule counts its premises
+    still unknown and each atom lists the rules waiting on it, so a rule is looked at only when
+    one of its premises is derived: linear in the total size of the rules.
+    """
     known = dict.fromkeys(facts, 0)
-    bodies = [(k, set(body), head) for k, (body, head) in enumerate(rules, 1)]
+    waiting: dict[str, list[int]] = {}
+    missing: list[int] = []
+    ready: list[int] = []  # rules whose premises were all known after the previous round
+    for k, (body, _) in enumerate(rules):
+        need = {b for b in body if b not in known}
+        missing.append(len(need))
+        for atom in need:
+            waiting.setdefault(atom, []).append(k)
+        if not need:
+            ready.append(k)
     steps = [f"round 0: facts {', '.join(facts)}"] if trace else []
     round_ = 0
     while True:
         round_ += 1
-        fired = [(k, head) for k, body, head in bodies if head not in known and known.keys() >= body]
+        ready.sort()
+        fired = [(k, rules[k][1]) for k in ready if rules[k][1] not in known]
         if not fired:
             if trace:
                 steps.append(f"round {round_}: no rule adds anything new; stop")
             return known, steps
+        ready = []
         for _, head in fired:
-            known.setdefault(head, round_)
+            if head not in known:
+                known[head] = round_
+                for k in waiting.get(head, ()):
+                    missing[k] -= 1
+                    if not missing[k]:
+                        ready.append(k)
         if trace:
-            steps.append(f"round {round_}: " + "; ".join(f"R{k} gives {head}" for k, head in fired))
+            steps.append(f"round {round_}: " + "; ".join(f"R{k + 1} gives {head}" for k, head in fired))
 
 
 class DeductionChains(Family):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import random
 import string
-from collections import deque
+from collections import defaultdict, deque
 from itertools import combinations, permutations
 from typing import Literal
 
@@ -54,12 +54,42 @@ def node_names(n: int) -> list[str]:
 
 def adjacency(edges: list, directed: bool) -> dict[str, dict[str, int]]:
     """Edge list [u, v, w] -> {u: {v: w}}; a two-way edge is entered both ways."""
-    adj: dict[str, dict[str, int]] = {}
+    adj: defaultdict[str, dict[str, int]] = defaultdict(dict)
     for u, v, w in edges:
-        adj.setdefault(u, {})[v] = w
+        adj[u][v] = w
         if not directed:
-            adj.setdefault(v, {})[u] = w
-    return adj
+            adj[v][u] = w
+    return dict(adj)
+
+
+def neighbours(edges: list, directed: bool) -> dict[str, set[str]]:
+    """Edge list [u, v, w] -> {u: {v, ...}}, weights dropped (for unweighted graphs)."""
+    adj: defaultdict[str, set[str]] = defaultdict(set)
+    for u, v, _ in edges:
+        adj[u].add(v)
+        if not directed:
+            adj[v].add(u)
+    return dict(adj)
+
+
+def bfs_distance(adj: dict, start: str, target: str) -> int | None:
+    """Edges on a shortest path from start to target, or None: breadth-first, one level at a time,
+    stopping as soon as the target is discovered (the checker's search: no parents, no trace)."""
+    if start == target:
+        return 0
+    seen, frontier, depth = {start}, [start], 0
+    while frontier:
+        depth += 1
+        following = []
+        for node in frontier:
+            for v in adj.get(node, ()):
+                if v == target:
+                    return depth
+                if v not in seen:
+                    seen.add(v)
+                    following.append(v)
+        frontier = following
+    return None
 
 
 def bfs(adj: dict, start: str, target: str, trace: bool = True) -> tuple[int | None, list[str], list[str]]:
@@ -205,9 +235,13 @@ class GraphPaths(Family):
 
     @staticmethod
     def _shortest(data: dict) -> tuple[dict, int | None]:
-        adj = adjacency(data["edges"], data["directed"])
-        search = dijkstra if data["weighted"] else bfs
-        return adj, search(adj, data["source"], data["target"], trace=False)[0]
+        """The graph ({u: {v: w}}, or {u: {v}} when unweighted) and the shortest distance,
+        recomputed from the edge list by a search of the checker's own."""
+        if data["weighted"]:
+            adj = adjacency(data["edges"], data["directed"])
+            return adj, dijkstra(adj, data["source"], data["target"], trace=False)[0]
+        adj = neighbours(data["edges"], data["directed"])
+        return adj, bfs_distance(adj, data["source"], data["target"])
 
     def verify(self, data: dict, answer: str) -> Verdict:
         adj, dist = self._shortest(data)
@@ -233,9 +267,9 @@ class GraphPaths(Family):
             return self.wrong(f"a path must run from {data['source']} to {data['target']}")
         total = 0
         for u, v in zip(nodes, nodes[1:]):
-            if v not in adj.get(u, {}):
+            if v not in adj.get(u, ()):
                 return self.wrong(f"no edge {u} -> {v}")
-            total += adj[u][v]
+            total += adj[u][v] if data["weighted"] else 1
         return self.ok() if total == dist else self.wrong(f"path length {total}, shortest is {dist}")
 
     def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:

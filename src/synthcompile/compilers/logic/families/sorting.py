@@ -121,13 +121,23 @@ class Sorting(Family):
         result, merges_per_pass, runs_per_pass = merge_sort(values, descending)
         trace = [f"merge sort, {'largest' if descending else 'smallest'} first, "
                  f"starting from {len(values)} runs of one item"]
-        for p, (merges, runs) in enumerate(zip(merges_per_pass, runs_per_pass), start=1):
+        # Each run is written several times (merged, then merged again, and in the terse line):
+        # format it once. Runs are alive until the end of this call, so id() names each one.
+        shown: dict[int, str] = {}
+
+        def show(run: list[int]) -> str:
+            text = shown.get(id(run))
+            if text is None:
+                text = shown[id(run)] = _show(run)
+            return text
+
+        terse = [" ".join(map(show, runs)) for runs in runs_per_pass]
+        for p, (merges, line) in enumerate(zip(merges_per_pass, terse), start=1):
             if c.trace == "merges":
-                trace += [f"pass {p}: merge {_show(a)} and {_show(b)} -> {_show(m)}" for a, b, m in merges]
+                trace += [f"pass {p}: merge {show(a)} and {show(b)} -> {show(m)}" for a, b, m in merges]
             else:
-                trace.append(f"after pass {p}: {' '.join(map(_show, runs))}")
-        trace.append(f"sorted: {_show(result)}")
-        terse = [" ".join(map(_show, runs)) for runs in runs_per_pass]
+                trace.append(f"after pass {p}: {line}")
+        trace.append(f"sorted: {show(result)}")
         span = "largest to smallest" if descending else "smallest to largest"
         return Problem(fields={"numbers": ", ".join(map(str, values)), "order": direction, "span": span},
                        answer_text=", ".join(map(str, result)), trace=trace, terse=terse,
