@@ -20,7 +20,7 @@ from synthcompile.compilers.logic.stage import LogicStage
 from synthcompile.export.pack import _write_atomic, pack_documents
 from synthcompile.export.tokenizer import encode_documents, token_dtype, train_bpe
 from synthcompile.recipe import LogicSection
-from synthcompile.stage import ShardContext, ShardSpec, Upstream
+from synthcompile.stage import ShardContext, Upstream
 
 
 def corpus(n: int) -> list[str]:

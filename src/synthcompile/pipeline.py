@@ -21,20 +21,18 @@ def stages_for(recipe: Recipe) -> list[Stage]:
 
     Each stage's ``plan`` receives an :class:`Upstream` with every earlier stage's shards.
     """
+    # Imported here, not at module level: each pulls in its own libraries (sympy, scipy, ...).
     from synthcompile.compilers.logic.stage import LogicStage
+    from synthcompile.compilers.memory.stage import MemoryStage
+    from synthcompile.curate import curate_stages
+    from synthcompile.export.stages import export_stages
 
     stages: list[Stage] = []
     if recipe.logic:
         stages.append(LogicStage(recipe.logic, recipe.shard_size))
     if recipe.memory:
-        from synthcompile.compilers.memory.stage import MemoryStage
-
         stages.append(MemoryStage(recipe.memory, recipe.seed))
-    from synthcompile.curate import curate_stages
-
     stages += curate_stages(recipe.curate)  # filters over the compiled samples, in axis order
-    from synthcompile.export.stages import export_stages
-
     stages += export_stages(recipe)  # last: they read the curated sample stream
     return stages
 

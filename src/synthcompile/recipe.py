@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
 from pydantic import ValidationInfo, field_validator, model_validator
 
+from synthcompile.atomic import sha256_file
 from synthcompile.errors import RecipeError
 
 Form = Literal["plain", "think", "terse"]
@@ -167,11 +168,7 @@ class InputFile(str):
     """A resolved path to an input file; the recipe hash covers its contents, not its name."""
 
     def digest(self) -> str:
-        h = hashlib.sha256()
-        with open(self, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return h.hexdigest()
+        return sha256_file(self)
 
 
 def _seed_file(value: str, info: ValidationInfo) -> str:

@@ -15,13 +15,9 @@ point resumes with nothing lost and nothing duplicated.
 
 from __future__ import annotations
 
-import glob
-import hashlib
 import json
-import os
 import platform
 import shutil
-import uuid
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -31,6 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile import __version__
+from synthcompile.atomic import commit, fsync_file, sha256_file, tmp_path, write_atomic
 from synthcompile.errors import UserError
 from synthcompile.stage import ShardContext, ShardSpec, Stage
 
@@ -51,36 +48,6 @@ class ShardResult:
     quarantined: int = 0
 
 
-def _tmp_path(path: Path) -> Path:
-    """A temporary name unique to this attempt: on a cluster, a shard's retry can overlap an
-    attempt still running on a node that was presumed dead, and the two must not share a file."""
-    return path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
-
-
-def _commit(tmp: Path, path: Path) -> None:
-    """Rename ``tmp`` into place, then drop temporaries left by killed attempts at ``path``."""
-    os.replace(tmp, path)
-    for stale in path.parent.glob(f"{glob.escape(path.name)}.*.tmp"):
-        stale.unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = _tmp_path(path)
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    _commit(tmp, path)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def shard_paths(root: Path, stage: str, name: str) -> tuple[Path, Path, Path]:
     base = root / stage
     return (base / "shards" / f"{name}.parquet", base / "completions" / f"{name}.json",
@@ -94,7 +61,7 @@ def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> Sh
     for p in (out, marker, quarantine):
         p.parent.mkdir(parents=True, exist_ok=True)
     ctx = ShardContext(seed=seed, run_root=root, spec=spec)
-    tmp = _tmp_path(out)
+    tmp = tmp_path(out)
     rows = 0
     # Byte-identical output needs fixed writer options; no timestamps are written by Parquet.
     with pq.ParquetWriter(tmp, stage.schema, compression="zstd", write_statistics=True) as writer:
@@ -103,16 +70,15 @@ def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> Sh
             if table.num_rows:
                 writer.write_table(table.cast(stage.schema))
                 rows += table.num_rows
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    _commit(tmp, out)
+    fsync_file(tmp)
+    commit(tmp, out)
     if ctx.quarantined:
         lines = "".join(json.dumps(q, sort_keys=True, default=str) + "\n" for q in ctx.quarantined)
-        _write_atomic(quarantine, lines.encode())
+        write_atomic(quarantine, lines.encode())
     result = ShardResult(stage=stage.name, name=spec.name, path=str(out.relative_to(root)),
-                         rows=rows, bytes=out.stat().st_size, sha256=_sha256(out),
+                         rows=rows, bytes=out.stat().st_size, sha256=sha256_file(out),
                          stats=dict(sorted(ctx.stats.items())), quarantined=len(ctx.quarantined))
-    _write_atomic(marker, json.dumps(asdict(result) | {"spec": asdict(spec)}, sort_keys=True,
+    write_atomic(marker, json.dumps(asdict(result) | {"spec": asdict(spec)}, sort_keys=True,
                                      indent=1).encode())
     return result
 
@@ -189,7 +155,7 @@ class RunDir:
                 for name, results in stages.items()
             },
         }
-        _write_atomic(self.manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
+        write_atomic(self.manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
 
 
 def _versions() -> dict[str, str]:

@@ -8,10 +8,16 @@ buffer with numpy (hand-written for that reason):
 - a *word* is a maximal run of word bytes: ASCII letters, digits, ``_`` and every non-ASCII
   byte (so non-Latin words stay whole); ASCII letters are case-folded; other ASCII bytes
   (spaces, punctuation) separate words and are dropped;
-- a word's hash folds its length and its bytes, read as little-endian 64-bit chunks, with
-  the murmur3 64-bit finaliser;
+- a word's hash is the murmur3 64-bit finaliser of its bytes, read as one little-endian 64-bit
+  chunk (longer words fold in one more chunk per 8 bytes);
 - a window of ``k`` consecutive words of one document hashes as a weighted sum of its word
-  hashes (a different fixed odd weight per position in the window). A document with fewer than ``k`` words has one window: all its words.
+  hashes (a different fixed odd weight per position in the window). A document with fewer
+  than ``k`` words has one window: all its words.
+
+Every step is a whole-array numpy call over a batch of texts (no Python loop per text or word).
+A compiled kernel would be faster, but no installed library tokenises and hashes without making
+Python objects, and a simple numba kernel measured here (~0.33 s of CPU per 20k documents of 500
+words, against ~0.4 s) saved less than numba's ~0.45 s import per process.
 
 The hashes are stable across processes, machines and versions of numpy (no salted ``hash()``).
 """

@@ -7,7 +7,6 @@ dataset card ``README.md``. It streams the pack shards one at a time (memory: a 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
+from synthcompile.atomic import commit, sha256_file, tmp_path, write_atomic
 from synthcompile.export.diversity import AXES, Diversity
 from synthcompile.export.mix import PROBE_STAGE
 from synthcompile.export.pack import EXPORT_DIR, TEXT_SCHEMA, TOKENS_DIR
@@ -38,31 +38,15 @@ CARD_SCHEMA = pa.schema([
 ])
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _publish(src: Path, dst: Path) -> None:
     """A hard link (no copy) when the file system allows, else a copy; atomic either way."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".tmp")
-    tmp.unlink(missing_ok=True)
+    tmp = tmp_path(dst)
     try:
         os.link(src, tmp)
     except OSError:
         shutil.copyfile(src, tmp)
-    os.replace(tmp, dst)
+    commit(tmp, dst)
 
 
 def hf_features(schema: pa.Schema) -> list[dict[str, Any]]:
@@ -128,7 +112,7 @@ class CardStage(Stage):
                     meta = pq.read_table(src, columns=["n_tokens"])["n_tokens"].to_numpy()
                     token_files.append({"path": bin_path.name, "documents": rows,
                                         "tokens": int(meta.sum()), "sequences": len(stream) // seq_len,
-                                        "bytes": bin_path.stat().st_size, "sha256": _sha256(bin_path)})
+                                        "bytes": bin_path.stat().st_size, "sha256": sha256_file(bin_path)})
                     files.append(self._entry(root, bin_path, "tokens", len(stream) // seq_len))
                     del stream
         stats = diversity.result()
@@ -153,14 +137,14 @@ class CardStage(Stage):
                 "files": token_files}, indent=1) + "\n"
         written["README.md"] = self._card(splits, stages, stats, vocab_size, seq_len, dtype)
         for rel, text in written.items():
-            _write_text(root / rel, text)
+            write_atomic(root / rel, text)
             files.append(self._entry(root, root / rel, "meta", 0))
         yield pa.Table.from_pylist(sorted(files, key=lambda f: f["path"]), schema=CARD_SCHEMA)
 
     @staticmethod
     def _entry(root: Path, path: Path, kind: str, rows: int) -> dict[str, Any]:
         return {"path": str(path.relative_to(root)), "kind": kind, "rows": rows,
-                "bytes": path.stat().st_size, "sha256": _sha256(path)}
+                "bytes": path.stat().st_size, "sha256": sha256_file(path)}
 
     def _card(self, splits: dict[str, int], stages: dict[str, dict[str, int]], stats: dict[str, Any],
               vocab_size: int, seq_len: int | None, dtype: np.dtype) -> str:

@@ -10,7 +10,6 @@ stage publishes as the Parquet text export.
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
 from typing import Iterator
@@ -20,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from synthcompile.atomic import write_atomic
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
 from synthcompile.export.tokenize import TOKENIZED_SCHEMA
 from synthcompile.recipe import PackSection
@@ -54,16 +54,6 @@ def pack_documents(values: np.ndarray, lengths: np.ndarray, eos: int, seq_len: i
     # Token j of document d lands at j + d: every earlier document added one EOS.
     out[np.arange(len(values)) + np.repeat(np.arange(n), lengths)] = values
     return out, starts
-
-
-def _write_atomic(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(array.tobytes())
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def read_rows(run_root: Path, paths: list[str], shard: np.ndarray, row: np.ndarray) -> pa.Table:
@@ -131,7 +121,7 @@ class PackStage(Stage):
             stream, offsets = pack_documents(values, lengths, eos, self.section.seq_len,
                                              token_dtype(vocab_size))
             token_file = f"{spec.name}.bin"
-            _write_atomic(ctx.run_root / EXPORT_DIR / TOKENS_DIR / token_file, stream)
+            write_atomic(ctx.run_root / EXPORT_DIR / TOKENS_DIR / token_file, stream.tobytes())
             ctx.stats["tokens"] += int(lengths.sum())
             ctx.stats["sequences"] += len(stream) // self.section.seq_len
             ctx.stats["padding"] += len(stream) - int(lengths.sum()) - n
