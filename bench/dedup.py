@@ -10,9 +10,9 @@ Jaccard from ~0.6 to 1.0 around the 0.8 threshold. Documents are written as samp
 
 Timed, on the same documents, as wall time and as CPU time (this process and every worker
 process: the figure that stays meaningful when other jobs share the machine):
-- the stage: the four near-dedup stages (signatures, buckets, groups, filter) through the local
-  executor, once per ``--workers`` count: read Parquet, shingle, hash (rensa), LSH, cluster,
-  write the kept shards;
+- the stage: the six near-dedup stages (signatures, candidates, shingles, pairs, groups,
+  filter) through the local executor, once per ``--workers`` count: read Parquet, shingle, hash
+  (rensa), LSH, exact Jaccard of the candidate pairs, cluster, write the kept shards;
 - (a) datasketch (single-threaded): MinHash(num_perm) of each document's 5-shingles +
   MinHashLSH insert and query;
 - (b) rensa's raw hashing alone (single-threaded here): ``RMinHash.digest_matrix_from_token_sets``
@@ -48,7 +48,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile.curate.groups import clusters
-from synthcompile.curate.minhash import NearFilter, near_stages
+from synthcompile.curate.jaccard import NearFilter
+from synthcompile.curate.minhash import near_stages
 from synthcompile.curate.shingles import shingle_hashes
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.recipe import NearDedupConfig
@@ -57,6 +58,7 @@ from synthcompile.stage import Upstream
 
 SHINGLE = 5
 THRESHOLD = 0.8
+SHARDS_PER_BUCKET = 4
 
 
 def make_docs(n: int, words: int, seed: int = 0) -> tuple[list[str], list[list[int]]]:
@@ -148,7 +150,7 @@ def write_stream(root: Path, docs: list[str], shard_size: int = 2000) -> list[st
 
 
 def run_stage(root: Path, paths: list[str], config: NearDedupConfig, workers: int) -> tuple[Clock, dict]:
-    stages = near_stages(config)
+    stages = near_stages(config, SHARDS_PER_BUCKET)
     layers = [("docs", "compile", tuple(paths))]
     with Clock() as clock, LocalExecutor(workers) as ex:
         for stage in stages:

@@ -8,7 +8,8 @@ through every level, as a recipe with ``difficulty: all`` does. Theirs: reasonin
 default config, item generation plus ``score_answer`` on the oracle answer (the example answer in
 the metadata where an item has no single oracle), which is the verification reasoning-gym offers.
 Only samples that pass count. Time is this process's CPU time, since the machine may be shared;
-each figure is the median of ``--repeats`` runs.
+each figure is the median of ``--repeats`` runs, and the runs of a pair take turns (ours, ours
+family-only, theirs, ours, ...), so the load changes the two sides alike.
 
     python bench/logic.py                 # the pairs, then every family of ours alone
     python bench/logic.py --pairs-only --n 2000 --seconds 10 --json
@@ -123,13 +124,21 @@ def theirs(dataset: str, n: int, seconds: float, seed: int) -> tuple[int, float]
     return verified, time.process_time() - start
 
 
-def rate(run, name: str, args: argparse.Namespace, **kw: Any) -> float:
-    run(name, WARMUP, args.seconds, 0, **kw)  # imports, caches, registry
-    rates = []
+def rates(runs: list[tuple], args: argparse.Namespace) -> list[float]:
+    """Median verified samples per CPU-second of each ``(run, name, kwargs)``. The runs take
+    turns, repeat after repeat, so a change in the machine's load touches every side alike."""
+    for run, name, kw in runs:
+        run(name, WARMUP, args.seconds, 0, **kw)  # imports, caches, registry
+    measured: list[list[float]] = [[] for _ in runs]
     for r in range(args.repeats):
-        verified, cpu = run(name, args.n, args.seconds, 1 + r, **kw)
-        rates.append(verified / cpu if cpu > 0 else 0.0)
-    return statistics.median(rates)
+        for out, (run, name, kw) in zip(measured, runs):
+            verified, cpu = run(name, args.n, args.seconds, 1 + r, **kw)
+            out.append(verified / cpu if cpu > 0 else 0.0)
+    return [statistics.median(m) for m in measured]
+
+
+def rate(run, name: str, args: argparse.Namespace, **kw: Any) -> float:
+    return rates([(run, name, kw)], args)[0]
 
 
 def setting(pair: Pair) -> str:
@@ -161,9 +170,8 @@ def main() -> int:
             row["status"] = "missing" if pair.family not in FAMILY_MODULES else "not loaded"
         else:
             at = {"level": pair.level, "params": pair.params}
-            row.update(ours=rate(ours, pair.family, args, **at),
-                       ours_family_only=rate(family_only, pair.family, args, **at),
-                       theirs=rate(theirs, pair.dataset, args))
+            row["ours"], row["ours_family_only"], row["theirs"] = rates(
+                [(ours, pair.family, at), (family_only, pair.family, at), (theirs, pair.dataset, {})], args)
             row["ratio"] = row["ours"] / row["theirs"] if row["theirs"] else None
             row["status"] = "ok"
         pairs.append(row)

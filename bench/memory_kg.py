@@ -67,7 +67,7 @@ def ask(graph, people):
         rng = random.Random(i)
         items = [qs.one_hop(graph, pid, r, rng.randrange(8)) for r in graph.facts(pid)]
         for path in rng.sample(qs.chains(graph, pid, 2), 2):
-            items.append(qs.composition(graph, pid, path, rng.randrange(len(qs.CHAIN_QUESTIONS)), rng.random() < .5))
+            items.append(qs.composition(graph, pid, path, rng.randrange(qs.CHAIN_PHRASINGS), rng.random() < .5))
         other = people[(i * 7919 + 1) % len(people)]
         if (c := qs.comparison(graph, pid, other, "birth_date", 0)) is not None:
             items.append(c)

@@ -1,49 +1,74 @@
 """Tokenize + pack throughput against `tokenizers`' raw ``encode_batch`` on the same text.
 
-    .venv/bin/python bench/pack.py [--docs 20000] [--vocab 8192] [--repeat 3]
+    .venv/bin/python bench/pack.py [--docs 20000] [--vocab 8192] [--seq-len 1024] [--repeat 5]
 
-Texts are compiled logic samples (arithmetic and pointer chasing, all levels and forms); the
-tokenizer is a BPE trained on them with synthcompile's trainer. "ours" is what the tokenize and
-pack stages do per document: encode, gather ids into numpy, insert EOS separators, pad to whole
-sequences and write the uint16 file. Best of ``--repeat`` interleaved runs; the ratio is ours / raw.
+Builds a run (compiled arithmetic and pointer-chasing samples, all levels and forms; the export
+with its BPE trained on them), then times, in this process, the real stages shard by shard
+through ``synthcompile.run.execute_shard`` (what every executor calls: read Parquet, work, write
+Parquet with zstd, fsync, sha256, completion marker):
+
+- *tokenize*: every sample shard: encode, keys, sort by selection key, write the rows with ids;
+- *pack*: every part: read its rows from the scatter, sort, pack with EOS, write the token file
+  and the text rows;
+- and, reported beside them, the mix stages between the two (histogram, plan, scatter).
+
+The baseline is ``Tokenizer.encode_batch`` on every text of the corpus, held in memory. Runs
+are interleaved (load on a shared machine hits all alike), best of ``--repeat``; rates are
+tokens (all documents, the tokenize stage's count) per second of CPU time of this process
+(``encode_batch`` uses a thread per core; CPU time counts them all) and, in brackets, of wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
-from synthcompile.compilers.logic.stage import LogicStage
-from synthcompile.export.pack import _write_atomic, pack_documents
-from synthcompile.export.tokenizer import encode_documents, token_dtype, train_bpe
-from synthcompile.recipe import LogicSection
-from synthcompile.stage import ShardContext, Upstream
+import pyarrow.parquet as pq
+
+from synthcompile.executors.local import LocalExecutor
+from synthcompile.export.tokenizer import read_tokenizer
+from synthcompile.pipeline import build, stages_for
+from synthcompile.recipe import load_recipe
+from synthcompile.run import execute_shard
+from synthcompile.stage import ShardSpec
+
+RECIPE = """
+name: pack-bench
+seed: 0
+shard_size: 2000
+logic:
+  generators:
+    - {{family: arithmetic, count: {half}}}
+    - {{family: pointer_chasing, count: {rest}}}
+export:
+  tokenizer: {{train: {{vocab_size: {vocab}, sample_documents: {docs}}}}}
+  pack: {{seq_len: {seq_len}}}
+"""
+TIMED = ("tokenize", "mix_histogram", "mix_plan", "mix", "pack")
 
 
-def corpus(n: int) -> list[str]:
-    section = LogicSection(generators=[{"family": "arithmetic", "count": n // 2},
-                                       {"family": "pointer_chasing", "count": n - n // 2}])
-    stage = LogicStage(section, shard_size=n)
-    texts = []
-    for spec in stage.plan(Upstream()):
-        ctx = ShardContext(seed=0, run_root=Path("."), spec=spec, stats=Counter())
-        for table in stage.run_shard(spec, ctx):
-            texts += table["text"].to_pylist()
-    return texts
+def specs_of(root: Path, stage: str) -> list[ShardSpec]:
+    """A built stage's shard specs, from its completion markers."""
+    out = []
+    for marker in sorted((root / stage / "completions").glob("*.json")):
+        spec = json.loads(marker.read_text())["spec"]
+        out.append(ShardSpec(**{**spec, "inputs": tuple(spec["inputs"])}))
+    return sorted(out, key=lambda s: s.index)
 
 
-def best_of(fns: dict, repeat: int) -> dict[str, float]:
-    """Best time of each function, runs interleaved so that load on a shared machine hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in fns}
+def best_of(fns: dict, repeat: int) -> dict[str, tuple[float, float]]:
+    """Best (CPU, wall) seconds of each function, runs interleaved."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():
-            t0 = time.perf_counter()
+            c0, w0 = time.process_time(), time.perf_counter()
             fn()
-            times[name].append(time.perf_counter() - t0)
-    return {name: min(ts) for name, ts in times.items()}
+            times[name].append((time.process_time() - c0, time.perf_counter() - w0))
+    return {name: (min(c for c, _ in ts), min(w for _, w in ts)) for name, ts in times.items()}
 
 
 def main() -> None:
@@ -51,28 +76,44 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=20000)
     ap.add_argument("--vocab", type=int, default=8192)
     ap.add_argument("--seq-len", type=int, default=1024)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
-    texts = corpus(args.docs)
-    tok = train_bpe(iter(texts), args.vocab, 2, "<|endoftext|>")
-    eos, dtype = tok.token_to_id("<|endoftext|>"), token_dtype(tok.get_vocab_size())
+    root = Path(tempfile.mkdtemp(prefix="pack-bench-"))
+    path = root / "recipe.yaml"
+    path.write_text(RECIPE.format(half=args.docs // 2, rest=args.docs - args.docs // 2, vocab=args.vocab,
+                                  docs=args.docs, seq_len=args.seq_len))
+    recipe = load_recipe(path)
+    with LocalExecutor(1) as ex:
+        run = build(recipe, root / "run", ex, recipe_file=path).root
+    stages = {s.name: s for s in stages_for(recipe)}
+    specs = {name: specs_of(run, name) for name in TIMED}
+    samples = [p for spec in specs["tokenize"] for p in spec.inputs]
+    texts = [t for p in samples for t in pq.read_table(run / p, columns=["text"])["text"].to_pylist()]
+    tok, _, _ = read_tokenizer(run, specs["tokenize"][0].params["tokenizer"])
     n_tokens = sum(len(e.ids) for e in tok.encode_batch(texts, add_special_tokens=False))
-    out = Path(tempfile.mkdtemp()) / "train-00000.bin"
 
-    def ours():
-        flat, offsets = encode_documents(tok, texts)
-        stream, _ = pack_documents(flat, offsets[1:] - offsets[:-1], eos, args.seq_len, dtype)
-        _write_atomic(out, stream)
+    def stage_fn(name):
+        return lambda: [execute_shard(stages[name], s, str(run), recipe.seed) for s in specs[name]]
 
-    t = best_of({"raw": lambda: tok.encode_batch(texts, add_special_tokens=False),
-                 "fast": lambda: tok.encode_batch_fast(texts, add_special_tokens=False),
-                 "ours": ours}, args.repeat)
-    raw, fast, mine = t["raw"], t["fast"], t["ours"]
-    print(f"{len(texts):,} documents, {n_tokens:,} tokens, vocab {tok.get_vocab_size():,}")
-    print(f"tokenizers encode_batch (raw):   {n_tokens / raw / 1e6:6.3f} M tokens/s")
-    print(f"tokenizers encode_batch_fast:    {n_tokens / fast / 1e6:6.3f} M tokens/s")
-    print(f"synthcompile tokenize+pack+write: {n_tokens / mine / 1e6:6.3f} M tokens/s")
-    print(f"ratio vs raw encode_batch: {raw / mine:.2f}x   (vs encode_batch_fast: {fast / mine:.2f}x)")
+    fns = {"raw": lambda: tok.encode_batch(texts, add_special_tokens=False)}
+    fns |= {name: stage_fn(name) for name in TIMED}
+    t = best_of(fns, args.repeat)
+    cpu = {k: v[0] for k, v in t.items()}
+    wall = {k: v[1] for k, v in t.items()}
+    rate = lambda s: n_tokens / s / 1e6  # noqa: E731
+    ours = ("tokenize", "pack")
+    every = TIMED
+    print(f"{len(texts):,} documents, {n_tokens:,} tokens, vocab {tok.get_vocab_size():,}, "
+          f"{len(specs['tokenize'])} sample shards, {len(specs['pack'])} pack parts; "
+          f"TOKENIZERS_PARALLELISM={os.environ.get('TOKENIZERS_PARALLELISM', '(default)')}; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"{'':<34} {'CPU s':>7} {'wall s':>7} {'M tok/CPU-s':>12} {'(wall)':>8}")
+    for name in ("raw", *TIMED):
+        print(f"{name:<34} {cpu[name]:>7.3f} {wall[name]:>7.3f} {rate(cpu[name]):>12.3f} {rate(wall[name]):>8.3f}")
+    for label, group in (("tokenize + pack", ours), ("tokenize + mix stages + pack", every)):
+        c, w = sum(cpu[n] for n in group), sum(wall[n] for n in group)
+        print(f"{label:<34} {c:>7.3f} {w:>7.3f} {rate(c):>12.3f} {rate(w):>8.3f}   "
+              f"ratio vs raw encode_batch: {cpu['raw'] / c:.2f}x CPU ({wall['raw'] / w:.2f}x wall)")
 
 
 if __name__ == "__main__":

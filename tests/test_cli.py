@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
+
+import pytest
 
 from tests.conftest import CLI, cli_env
 from tests.test_build import RECIPE
@@ -31,8 +34,12 @@ def test_build_stats_inspect(write_recipe, tmp_path):
 
     shown = run("inspect", str(out), "--family", "logic.pointer_chasing", "--n", "2").stdout
     assert shown.count("pointer_chasing/train/") == 2 and "verified" in shown and "trace" in shown
+    short = run("inspect", str(out), "--family", "pointer_chasing", "--n", "1").stdout
+    assert short.count("pointer_chasing/train/") == 1  # the short name of logic.pointer_chasing
     missing = run("inspect", str(out), "--family", "logic.nothing", check=False)
-    assert missing.returncode == 2 and "no samples match" in missing.stderr
+    assert missing.returncode == 2 and "no family 'logic.nothing'" in missing.stderr
+    misspelt = run("inspect", str(out), "--family", "arithmetik", check=False)
+    assert misspelt.returncode == 2 and "did you mean 'logic.arithmetic'?" in misspelt.stderr
 
 
 def test_list_shows_every_family():
@@ -47,3 +54,22 @@ def test_stats_on_a_non_run_is_a_user_error(tmp_path):
     proc = run("stats", str(tmp_path), check=False)
     assert proc.returncode == 2 and "not a synthcompile run" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["build", "x.yaml", "--workers", "0"], "Invalid value for '--workers'"),
+    (["build", "x.yaml", "--seed", "abc"], "Invalid value for '--seed'"),
+    (["build"], "Missing argument"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["stats", "--jsn", "x"], "No such option: --jsn"),
+])
+def test_usage_errors_print_usage_and_exit_2(monkeypatch, capsys, args, message):
+    from synthcompile import cli
+
+    monkeypatch.setattr(sys, "argv", ["synthcompile", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Usage: synthcompile" in err and message in err
+    assert "Traceback" not in err

@@ -74,6 +74,51 @@ def test_family_params_are_validated(write_recipe):
     assert "logic.generators[0].params.digits: Input should be greater than or equal to 1" in _error(write_recipe, text)
 
 
+def test_params_are_validated_at_every_level_the_generator_uses(write_recipe):
+    # nodes: 10 is fine at levels 1-3 (hops 2-8) but levels 4 and 5 ask 16 and 24 hops.
+    text = GOOD.replace("      difficulty: [1, 2]\n", "      params: {nodes: 10}\n")
+    msg = _error(write_recipe, text)
+    assert msg.endswith("recipe.yaml:9: logic.generators[1].params: pointer_chasing at levels 4, 5: "
+                        "hops must be smaller than nodes")
+    assert load_recipe(write_recipe(text.replace("count: 5", "count: 5\n      difficulty: [1, 2, 3]")))
+    # Probe levels count too.
+    probes = text.replace("count: 5", "count: 5\n      difficulty: [1]\n      probes: 2\n      probe_difficulty: [5]")
+    assert "pointer_chasing at level 5: hops must be smaller than nodes" in _error(write_recipe, probes)
+
+
+@pytest.mark.parametrize(("value", "shown"), [("true", "True"), ('"10"', "'10'"), ("10.0", "10.0")])
+def test_counts_are_strict_integers(write_recipe, value, shown):
+    msg = _error(write_recipe, GOOD.replace("count: 10", f"count: {value}"))
+    assert f"recipe.yaml:6: logic.generators[0].count: Input should be a valid integer (got {shown})" in msg
+
+
+def test_family_params_are_strict_too(write_recipe):
+    text = GOOD.replace("      count: 10\n", "      count: 10\n      params: {digits: \"5\", negatives: 1}\n")
+    msg = _error(write_recipe, text)
+    assert "logic.generators[0].params.digits: Input should be a valid integer (got '5')" in msg
+    assert "logic.generators[0].params.negatives: Input should be a valid boolean (got 1)" in msg
+
+
+def test_duplicate_keys_are_located_errors(write_recipe):
+    msg = _error(write_recipe, GOOD.replace("count: 10\n", "count: 10\n      count: 20\n"))
+    assert msg.endswith("recipe.yaml:7: logic.generators[0].count: duplicate key (first given on line 6)")
+    msg = _error(write_recipe, GOOD + "seed: 4\n")
+    assert "recipe.yaml:10: seed: duplicate key (first given on line 2)" in msg
+
+
+def test_a_union_field_gives_one_message(write_recipe):
+    msg = _error(write_recipe, GOOD.replace("[1, 2]", "[0]"))
+    assert msg.endswith("recipe.yaml:9: logic.generators[1].difficulty[0]: Input should be greater than 0 (got 0)")
+    msg = _error(write_recipe, GOOD.replace("[1, 2]", "hard"))
+    assert msg.endswith("logic.generators[1].difficulty: Input should be a valid list or 'all' (got 'hard')")
+
+
+def test_misspelt_form_names_get_a_suggestion(write_recipe):
+    msg = _error(write_recipe, GOOD.replace("logic:\n", "logic:\n  forms: {plain: 1, thinkk: 1}\n"))
+    assert msg.endswith("recipe.yaml:4: logic.forms: unknown key 'thinkk' "
+                        "(expected 'plain', 'think' or 'terse'; did you mean 'think'?)")
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(RecipeError, match="nope.yaml: no such recipe file"):
         load_recipe(tmp_path / "nope.yaml")
@@ -92,6 +137,7 @@ def test_nothing_to_compile(write_recipe):
     GOOD.replace("difficulty", "dificulty"),
     GOOD.replace("count: 10", "count: -1"),
     GOOD.replace("arithmetic", "nonsense"),
+    GOOD.replace("      difficulty: [1, 2]\n", "      params: {nodes: 10}\n"),  # used to crash mid-build
 ])
 def test_cli_exits_2_with_one_message(write_recipe, tmp_path, broken):
     path = write_recipe(broken)

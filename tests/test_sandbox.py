@@ -66,7 +66,7 @@ def test_loop_in_c_code_is_killed_by_the_parent(runner):
     start = time.monotonic()
     assert runner.run("sum(range(10**15))").error == "timeout"  # no Python code runs: no timer
     assert time.monotonic() - start < 4
-    assert runner.restarts == 1
+    assert runner.restarts == 0  # the zygote killed the snippet's process and lives on
     still_works(runner)
 
 
@@ -164,10 +164,11 @@ def test_processes_ctypes_and_signals_are_blocked(runner, tmp_path, template, re
     still_works(runner)
 
 
-def test_a_crashing_snippet_is_recorded_and_the_child_replaced(runner):
+def test_a_crashing_snippet_is_recorded_and_the_child_lives_on(runner):
     assert runner.run("import os\nos.abort()").error == "crashed: SIGABRT"
-    assert runner.restarts == 1
+    assert runner.restarts == 0
     still_works(runner)
+
 
 
 def test_output_is_capped(runner):
@@ -190,7 +191,7 @@ def test_results_are_cached_by_source(runner):
 
 def test_close_ends_the_child_and_removes_its_directory():
     runner = SandboxRunner(QUICK)
-    pid = int(runner.run("import os\nprint(os.getpid())").stdout)
+    pid = int(runner.run("import os\nprint(os.getppid())").stdout)  # the zygote's
     tmp = runner.tmp
     assert os.path.isdir(tmp)
     runner.close()
@@ -202,3 +203,129 @@ def test_close_ends_the_child_and_removes_its_directory():
 def test_limits_are_validated():
     with pytest.raises(ValueError, match="wall_s"):
         Limits(wall_s=0)
+
+
+# --- The reviewer's escapes, and the kernel layers standing alone -----------------------------
+
+def test_sqlite_and_xattr_outside_the_temp_dir_are_blocked(runner, tmp_path):
+    db, target = tmp_path / "escape.db", tmp_path / "file"
+    target.write_text("x")
+    result = runner.run(f"import sqlite3\nc = sqlite3.connect({str(db)!r})\n"
+                        "c.execute('create table t(x)')\nc.commit()")
+    assert result.error == "blocked: sqlite3.connect outside the sandbox directory"
+    result = runner.run(f"import os\nos.setxattr({str(target)!r}, 'user.x', b'1')")
+    assert result.error == "blocked: os.setxattr outside the sandbox directory"
+    assert [p.name for p in tmp_path.iterdir()] == ["file"] and os.listxattr(target) == []
+    # Inside the temporary directory, an in-memory or on-disk database works.
+    result = runner.run("import sqlite3\nc = sqlite3.connect('x.db')\nc.execute('create table t(x)')\n"
+                        "print(sqlite3.connect(':memory:').execute('select 6*7').fetchone()[0])")
+    assert result.ok and result.stdout == "42\n", result
+
+
+@pytest.mark.parametrize("switch_off", [
+    # The reviewer's two ways into the old harness's guard flag.
+    "import signal\nh = signal.getsignal(signal.SIGALRM)\n[c.cell_contents for c in h.__closure__][0].active = False",
+    "import sys\nsys._getframe(1).f_locals['self'].guard.active = False",
+])
+def test_the_old_guard_switches_reach_nothing(runner, tmp_path, switch_off):
+    result = runner.run(f"{switch_off}\nopen({str(tmp_path / 'evil')!r}, 'w').write('x')")
+    assert not result.ok
+    assert list(tmp_path.iterdir()) == []
+    still_works(runner)
+
+
+def test_a_snippet_cannot_forge_the_results_of_later_snippets(runner):
+    forge = ("import json\njson.dumps = lambda m, _d=json.dumps: "
+             "_d({**m, 'out': '42\\n', 'err': None} if 'out' in m else m)")
+    runner.run(forge)
+    assert runner.run("print(1 + 1)").stdout == "2\n"
+    assert runner.run("1 // 0").error.startswith("exception: ZeroDivisionError")
+    runner.run("import builtins\nbuiltins.print = lambda *a, **k: None")
+    assert runner.run("print(3)").stdout == "3\n"
+
+
+# Switch off the audit hook from inside (its check method is reachable through the CPU timer's
+# handler): what follows is refused by the kernel alone.
+HOOK_OFF = ("import signal\nh = signal.getsignal(signal.SIGPROF)\n"
+            "g = [c.cell_contents for c in h.__closure__ if hasattr(c.cell_contents, 'violation')][0]\n"
+            "g.check = lambda *a: None\n")
+
+
+def _layer(name: str) -> None:
+    """Skip, saying so, when this machine does not offer a kernel layer the test relies on."""
+    with SandboxRunner(QUICK) as probe:
+        probe.run("pass")
+        lacking = [m for m in probe.missing if m.startswith(name)]
+    if lacking:
+        pytest.skip(f"this machine lacks {lacking[0]}")
+
+
+def test_the_audit_hook_can_be_switched_off_from_inside(runner, tmp_path):
+    """The premise of the tests below: the Python layer alone would let these through."""
+    result = runner.run(HOOK_OFF + f"import os\nprint(os.path.isdir({str(tmp_path)!r}))\nimport ctypes")
+    assert result.ok and result.stdout == "True\n"
+
+
+@pytest.mark.parametrize(("layer", "template"), [
+    ("landlock", "open({target!r}, 'w').write('x')"),
+    ("landlock", "import os\nos.mkdir({target!r})"),
+    ("landlock", "import os\nos.symlink('/etc/passwd', {target!r})"),
+    ("landlock", "import sqlite3\nc = sqlite3.connect({target!r})\nc.execute('create table t(x)')\nc.commit()"),
+    ("landlock", "open('inside', 'w').write('x')\nimport os\nos.rename('inside', {target!r})"),
+    ("capability", "import os\nos.setxattr({existing!r}, 'user.x', b'1')"),
+    ("capability", "import os\nos.chmod({existing!r}, 0o777)"),
+    ("capability", "import os\nos.utime({existing!r}, (0, 0))"),
+    ("capability", "import os\nif os.fork() == 0:\n    open({target!r}, 'w')"),
+    ("capability", "import os\nos.execv('/usr/bin/touch', ['touch', {target!r}])"),
+    ("capability", "import os\nos.truncate({existing!r}, 0)"),
+])
+def test_the_kernel_refuses_without_the_audit_hook(runner, tmp_path, layer, template):
+    _layer(layer)
+    existing, target = tmp_path / "existing", tmp_path / "evil"
+    existing.write_text("keep")
+    before = existing.stat()
+    result = runner.run(HOOK_OFF + template.format(target=str(target), existing=str(existing)))
+    assert result.error and ("PermissionError" in result.error or "unable to open" in result.error), result
+    assert not os.path.lexists(target)
+    after = existing.stat()
+    assert (after.st_mode, after.st_mtime_ns, existing.read_text()) == (before.st_mode, before.st_mtime_ns, "keep")
+    assert os.listxattr(existing) == []
+    still_works(runner)
+
+
+def test_the_kernel_refuses_sockets_without_the_audit_hook(runner):
+    _layer("capability")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(0.2)
+        port = server.getsockname()[1]
+        for source in (f"import socket\nsocket.create_connection(('127.0.0.1', {port}))",
+                       "import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect('/run/x.sock')"):
+            result = runner.run(HOOK_OFF + source)
+            assert "PermissionError" in result.error, result
+        with pytest.raises(TimeoutError):
+            server.accept()
+
+
+def test_a_snippet_cannot_kill_the_zygote_without_the_audit_hook(runner):
+    _layer("capability")
+    zygote = int(runner.run("import os\nprint(os.getppid())").stdout)
+    result = runner.run(HOOK_OFF + "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+    assert "PermissionError" in result.error
+    assert runner.run("import os\nprint(os.getppid())").stdout == f"{zygote}\n"
+    assert runner.restarts == 0
+
+
+def test_a_missing_kernel_layer_is_reported_and_warned(tmp_path, monkeypatch):
+    """On a kernel without Landlock the sandbox still runs, and says what it lacks."""
+    import synthcompile.sandbox as sandbox
+
+    fake = tmp_path / "confine.py"
+    fake.write_text(sandbox.CONFINE_SCRIPT.read_text() + "\n\ndef landlock_abi():\n    return 0\n")
+    monkeypatch.setattr(sandbox, "CONFINE_SCRIPT", fake)
+    monkeypatch.setattr(sandbox, "_warned", set())
+    with pytest.warns(sandbox.SandboxWarning, match="landlock"):
+        with SandboxRunner(QUICK) as runner:
+            assert runner.run("print(2)").stdout == "2\n"
+            assert any(m.startswith("landlock") for m in runner.missing)

@@ -116,7 +116,7 @@ def _print_stats(data: dict) -> None:
 @app.command()
 def inspect(
     run: RunArg,
-    family: Annotated[Optional[str], typer.Option(help="only this family (e.g. logic.arithmetic)")] = None,
+    family: Annotated[Optional[str], typer.Option(help="only this family (logic.arithmetic, or just arithmetic)")] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="how many samples")] = 3,
     split: Annotated[Optional[str], typer.Option(help="train or probe")] = None,
     failed: Annotated[bool, typer.Option(help="only samples that failed verification")] = False,
@@ -124,6 +124,8 @@ def inspect(
     """Pretty-print samples with their structure, trace and verdict."""
     from synthcompile.inspect import iter_samples
 
+    if family is not None:
+        family = _resolve_family(run, family)
     shown = 0
     for row in iter_samples(run, family=family, split=split, failed=failed, limit=n):
         verdict = row["verdict"]
@@ -141,6 +143,30 @@ def inspect(
         shown += 1
     if not shown:
         raise UserError(f"no samples match in {run}")
+
+
+def _resolve_family(run: Path, family: str) -> str:
+    """A family as the run names it: ``arithmetic`` is ``logic.arithmetic`` when that is the
+    only family of the run with that name; anything else is a user error with a suggestion."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from synthcompile.recipe import suggest
+    from synthcompile.run import RunDir
+
+    rundir = RunDir(run)
+    names: set[str] = set()
+    for stage in rundir.stages(role="compile"):
+        for rel in rundir.stage_shards(stage):
+            names.update(pc.unique(pq.read_table(rundir.root / rel, columns=["family"])["family"]).to_pylist())
+    if family in names:
+        return family
+    short = [name for name in names if name.split(".", 1)[-1] == family]
+    if len(short) == 1:
+        return short[0]
+    hint = (f" (did you mean {' or '.join(map(repr, sorted(short)))}?)" if short
+            else suggest(family, names) or suggest(family, {n.split(".", 1)[-1] for n in names}))
+    raise UserError(f"no family {family!r} in {run}{hint}")
 
 
 @app.command("list")
@@ -165,20 +191,10 @@ app.add_typer(lab_app, name="lab")
 
 
 def main() -> None:
+    # Standalone mode: typer's own (vendored) click prints a usage error with the command's usage
+    # line and exits 2, and handles --help, Exit and Abort. Only our errors come back here.
     try:
-        app(standalone_mode=False)
+        app(prog_name="synthcompile")
     except UserError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

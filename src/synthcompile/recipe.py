@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 import typing
 from pathlib import Path
 from typing import Any, Literal
@@ -129,6 +130,9 @@ class MixSection(StrictModel):
 class TrainTokenizer(StrictModel):
     vocab_size: int = Field(8192, ge=300, le=1 << 20, description="BPE vocabulary size")
     min_frequency: PositiveInt = Field(2, description="merges need a pair seen this often")
+    sample_documents: PositiveInt = Field(
+        100_000, description="train on about this many training documents, a fixed sample spread "
+                             "over every shard (all of them when the corpus is smaller)")
 
 
 class TokenizerSection(StrictModel):
@@ -189,6 +193,13 @@ class FictionalSeed(StrictModel):
     organisations: PositiveInt | None = Field(None, description="default: people / 50, at least 5")
     universities: PositiveInt | None = Field(None, description="default: people / 500, at least 3")
     fields: PositiveInt | None = Field(None, description="fields of work (at most 40); default 30")
+
+    @model_validator(mode="after")
+    def _possible(self) -> "FictionalSeed":
+        from synthcompile.seeds.fictional import WorldSize  # the world's own rules, checked once
+
+        WorldSize(**self.model_dump()).resolved()  # ValueError names the field at fault
+        return self
 
 
 class TriplesSeed(StrictModel):
@@ -256,11 +267,26 @@ class MemoryQuestions(StrictModel):
     think: float = Field(0.5, ge=0, le=1, description="share of multi-hop/compare with a <think> trace")
 
 
+MemoryKind = Literal["one_hop", "inverse", "two_hop", "three_hop", "comparisons"]
+
+
 class MemoryProbes(StrictModel):
-    entity_holdout: float = Field(0.5, ge=0, lt=1, description="share of entities asked only in probes")
+    entity_holdout: float = Field(0.5, ge=0, lt=1, description="share of entities (of one type) asked only in probes")
+    entity_holdout_type: str | None = Field(
+        None, description="entity type held out; default: the most numerous type with facts (fictional: person)")
+    entity_holdout_kinds: list[MemoryKind] = Field(
+        default_factory=lambda: ["one_hop", "inverse", "two_hop", "three_hop", "comparisons"], min_length=1,
+        description="question kinds of held-out entities that are probes; the others stay in training")
     phrasing_holdout: NonNegativeInt = Field(2, description="phrasings per question bank kept out of training")
     phrasing_rate: float = Field(0.25, ge=0, le=1, description="share of training facts also probed in a held-out phrasing")
     hop_holdout: float = Field(0.25, ge=0, lt=1, description="share of compositions kept for probes")
+
+    @field_validator("entity_holdout_kinds")
+    @classmethod
+    def _distinct(cls, kinds: list[str]) -> list[str]:
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each kind at most once")
+        return kinds
 
 
 class MemorySection(StrictModel):
@@ -269,6 +295,16 @@ class MemorySection(StrictModel):
     questions: MemoryQuestions = Field(default_factory=MemoryQuestions)
     probes: MemoryProbes = Field(default_factory=MemoryProbes)
     entities_per_shard: PositiveInt = Field(250, description="entities per shard: the unit of work")
+
+    @model_validator(mode="after")
+    def _fictional_type(self) -> "MemorySection":
+        from synthcompile.seeds.fictional import SUBJECT_TYPES
+
+        held = self.probes.entity_holdout_type
+        if self.seed.fictional and held is not None and held not in SUBJECT_TYPES:
+            raise ValueError(f"probes.entity_holdout_type: {held!r} is not a type of the fictional world "
+                             f"with facts ({', '.join(SUBJECT_TYPES)})")
+        return self
 
 
 class NearDedupConfig(StrictModel):
@@ -317,7 +353,11 @@ class EvalSet(StrictModel):
 class DecontamConfig(StrictModel):
     """Removal of training text that contains a probe or an evaluation item."""
 
-    ngram: PositiveInt = Field(8, description="words per n-gram for candidate lookup")
+    ngram: PositiveInt = Field(8, description="tokens (words and + - * / = < > ^ %) per n-gram for candidate lookup")
+    max_ngram_refs: PositiveInt = Field(
+        10, description="an n-gram in more references than this is template text, not a candidate key")
+    min_containment: float = Field(
+        0.5, gt=0, le=1, description="share of a reference's key n-grams a text must hold to be a candidate")
     min_similarity: float = Field(0.9, gt=0, le=1, description="alignment score (0-1) that confirms a candidate")
     probes: bool = Field(True, description="protect the compilers' probe rows (split 'probe')")
     probe_field: Literal["question", "text"] = Field("question", description="probe field matched against training text")
@@ -328,6 +368,8 @@ class CurateSection(StrictModel):
     """Curation axes, applied in this order; a missing axis is off. Probe rows are never removed."""
 
     exact: bool = Field(False, description="drop repeats of the same normalised text")
+    shards_per_bucket: PositiveInt = Field(
+        4, description="stream shards per reduce bucket: a reduce holds about this many shards of keys")
     near: NearDedupConfig | None = None
     decontam: DecontamConfig | None = None
     structure: StructureDedupConfig | None = None
@@ -393,6 +435,24 @@ def _index_lines(node: yaml.Node, path: tuple = (), out: dict | None = None) -> 
     return out
 
 
+def _duplicate_keys(node: yaml.Node | None, file: str, path: tuple = ()) -> list[RecipeError]:
+    """PyYAML keeps the last of two equal keys silently; a recipe must not lose the first."""
+    out: list[RecipeError] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key, line = key_node.value, key_node.start_mark.line + 1
+            if key in first:
+                out.append(RecipeError(f"duplicate key (first given on line {first[key]})", file=file,
+                                       line=line, field=format_loc(path + (key,))))
+            first.setdefault(key, line)
+            out += _duplicate_keys(value_node, file, path + (key,))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            out += _duplicate_keys(item, file, path + (i,))
+    return out
+
+
 def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
     while loc:
         if loc in lines:
@@ -438,13 +498,58 @@ def suggest(word: str, options: typing.Iterable[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
+def _is_tag(part: Any) -> bool:
+    """A union branch in a pydantic location (``'list[constrained-int]'``, ``"literal['all']"``)."""
+    return isinstance(part, str) and "[" in part and part != "[key]"
+
+
+def _merge_union_branches(errors: list[dict]) -> list[dict]:
+    """One message per union field: a value such as ``difficulty`` may be 'all' or a list, and
+    pydantic reports a failure in each branch. An error inside a branch (``difficulty[0]``) is
+    the one that matters; several at the field itself become one "X or Y" message."""
+    groups: dict[tuple, list[dict]] = {}
+    out: list[dict] = []
+    # pydantic also calls a list "too short" when its items were invalid: the items say it all.
+    item_parents = {e["loc"][:-1] for e in errors if e["loc"] and isinstance(e["loc"][-1], int)}
+    for err in errors:
+        if err["type"] == "too_short" and err["loc"] in item_parents:
+            continue
+        cut = next((i for i, part in enumerate(err["loc"]) if _is_tag(part)), None)
+        if cut is None:
+            out.append(err)
+        else:
+            groups.setdefault(err["loc"][:cut], []).append(err)
+    for field, errs in groups.items():
+        deep = [e for e in errs if len([p for p in e["loc"] if not _is_tag(p)]) > len(field)]
+        if deep:
+            out += deep
+            continue
+        msgs = [e["msg"] for e in errs]
+        merged = " or ".join([msgs[0]] + [m.removeprefix("Input should be ") for m in msgs[1:]])
+        out.append({**errs[0], "msg": merged, "type": "union"})
+    return out
+
+
+def _literal_hint(err: dict) -> str:
+    """A did-you-mean for a value that must be one of a few literals (form names, kinds)."""
+    options = re.findall(r"'([^']*)'", (err.get("ctx") or {}).get("expected", ""))
+    return suggest(err.get("input"), options) if options else ""
+
+
 def errors_from_validation(exc: ValidationError, *, model: type[BaseModel], file: str,
                            lines: dict[tuple, int], prefix: tuple = ()) -> list[RecipeError]:
     """Turn pydantic's errors into located, human-sized recipe errors."""
     out = []
-    for err in exc.errors():
+    for err in _merge_union_branches(exc.errors()):
         rel = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
         loc = prefix + rel
+        if err["loc"] and err["loc"][-1] == "[key]":  # a mapping key outside its allowed set
+            expected = (err.get("ctx") or {}).get("expected", "")
+            hint = _literal_hint(err).strip().strip("()")
+            out.append(RecipeError(f"unknown key {loc[-1]!r} (expected {expected}{'; ' + hint if hint else ''})",
+                                   file=file, line=_line_for(lines, loc),
+                                   field=format_loc(loc[:-1]) or None))
+            continue
         if err["type"] == "extra_forbidden":
             key = loc[-1]
             owner = _model_at(model, rel[:-1])
@@ -456,7 +561,7 @@ def errors_from_validation(exc: ValidationError, *, model: type[BaseModel], file
         if err["type"] == "missing":
             msg = "is required"
         elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
-            msg = f"{msg} (got {err['input']!r})"
+            msg = f"{msg} (got {err['input']!r}){_literal_hint(err) if err['type'] == 'literal_error' else ''}"
         msg = msg.removeprefix("Value error, ")
         out.append(RecipeError(msg, file=file, line=_line_for(lines, loc), field=format_loc(loc) or None))
     return out
@@ -486,11 +591,14 @@ def load_recipe(path: str | Path, *, seed: int | None = None) -> Recipe:
                           line=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
         raise RecipeError("a recipe is a mapping of keys (name, seed, logic, ...)", file=file, line=1)
+    duplicates = _duplicate_keys(node, file)
+    if duplicates:
+        raise RecipeErrors(duplicates)
     lines = _index_lines(node) if node is not None else {}
     if seed is not None:
         data["seed"] = seed
-    try:
-        recipe = Recipe.model_validate(data, context={"base_dir": path.parent})
+    try:  # strict: `count: true` or `count: "10"` is an error, not 1 or 10
+        recipe = Recipe.model_validate(data, strict=True, context={"base_dir": path.parent})
     except ValidationError as exc:
         raise RecipeErrors(errors_from_validation(exc, model=Recipe, file=file, lines=lines)) from None
     problems = _check_families(recipe, file, lines)

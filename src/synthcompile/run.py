@@ -33,7 +33,8 @@ from synthcompile.stage import ShardContext, ShardSpec, Stage
 
 MANIFEST = "manifest.json"
 # Versions that can change output bytes: recorded so a corpus can be rebuilt exactly.
-TRACKED_PACKAGES = ("pyarrow", "pydantic", "sympy", "numpy", "pyyaml", "reasoning-gym")
+TRACKED_PACKAGES = ("pyarrow", "pydantic", "sympy", "numpy", "pyyaml", "reasoning-gym", "countryinfo", "pycountry",
+                    "pluralizer")
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,26 @@
-"""Run untrusted Python snippets in a sandboxed child process, many snippets per child.
+"""Run untrusted Python snippets in a sandboxed child process, each in a fresh confined fork.
 
 A new interpreter per snippet costs 20-30 ms, too slow for tens of thousands of samples per build,
-so a :class:`SandboxRunner` keeps one child (``sandbox_child.py``) alive and sends it snippets over
-a pipe; each runs in a fresh globals dict and its stdout comes back with a failure reason or none.
-The child enforces the per-snippet wall-clock and CPU limits itself; the parent adds a deadline of
-its own and kills the child when a snippet hangs where no Python code runs (a C loop), dies
-(memory, segfault) or stops answering. That snippet is recorded as failed with its reason, a new
-child is started for the next one, and the caller carries on.
+so a :class:`SandboxRunner` keeps one child (``sandbox_child.py``, a zygote) alive and sends it
+snippets over a pipe; the zygote forks a process per snippet, confines it, runs it and answers
+with its stdout and a failure reason or none. The zygote kills a snippet at its wall-clock limit;
+the kernel stops it at its CPU, memory and file-size limits. The parent adds a deadline of its
+own and replaces the zygote if it dies or stops answering; the caller carries on either way.
 
 Snippets are deterministic programs, so results are cached by source text: re-scoring the same
 program (say, against several candidate answers) runs it once.
 
-Layers (see ``sandbox_child.py`` for the child's side): ``python -I -S -B`` with an empty
-environment and its own temporary directory as working directory; kernel limits on the child;
-an audit hook refusing network, processes, ctypes and writes outside that directory; and, where
-``unshare --net`` works on this machine, an empty network namespace as an extra layer.
+Layers (``sandbox_child.py`` and ``confine.py`` say more): ``python -I -S -B`` with an empty
+environment and its own temporary directory; an empty network namespace; no capabilities;
+Landlock (writes only in that directory, no exec, no TCP, no signals out); a seccomp filter
+(no sockets, processes, metadata changes, ptrace...); rlimits; an audit hook naming violations.
+A layer this machine lacks is listed in :attr:`SandboxRunner.missing` and warned about once.
 """
 
 from __future__ import annotations
 
-import functools
 import json
+import logging
 import os
 import select
 import shutil
@@ -29,14 +29,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from synthcompile import sandbox_child
+from synthcompile import confine, sandbox_child
 
 CHILD_SCRIPT = Path(sandbox_child.__file__)
+CONFINE_SCRIPT = Path(confine.__file__)
 HEADER = sandbox_child.HEADER
 STARTUP_TIMEOUT_S = 30.0  # generous: the machine may be busy with other builds
 
@@ -45,12 +47,16 @@ class SandboxError(RuntimeError):
     """The sandbox itself could not run (the child failed to start), as opposed to a snippet."""
 
 
+class SandboxWarning(RuntimeWarning):
+    """The sandbox runs without a layer this machine does not offer."""
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-snippet limits, and the child's own budget."""
 
-    wall_s: float = 2.0        # wall-clock time per snippet
-    cpu_s: float = 2.0         # CPU time per snippet
+    wall_s: float = 2.0        # wall-clock time per snippet (a safety net: it depends on load)
+    cpu_s: float = 2.0         # CPU time per snippet (independent of the machine's load)
     memory_mb: int = 512       # address space of the child (RLIMIT_AS)
     output_chars: int = 100_000
     file_mb: int = 16          # largest file a snippet may write in its temporary directory
@@ -73,37 +79,22 @@ class RunResult:
         return self.error is None
 
 
-@functools.cache
-def network_isolation() -> tuple[str, ...]:
-    """The ``unshare`` prefix that gives a child an empty network namespace, or () if unavailable."""
-    exe = shutil.which("unshare")
-    if exe is None:
-        return ()
-    for flags in (("--net",), ("--net", "--map-root-user")):
-        try:
-            if subprocess.run([exe, *flags, "true"], capture_output=True, timeout=10).returncode == 0:
-                return (exe, *flags)
-        except (OSError, subprocess.SubprocessError):
-            pass
-    return ()
-
-
 class _Child:
     """One sandboxed interpreter and its two pipes."""
 
     def __init__(self, limits: Limits, tmp: str):
-        config = {**asdict(limits), "tmp": tmp}
-        cmd = [*network_isolation(), sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT),
-               json.dumps(config)]
+        config = {**asdict(limits), "tmp": tmp, "confine": str(CONFINE_SCRIPT)}
+        cmd = [sys.executable, "-I", "-S", "-B", str(CHILD_SCRIPT), json.dumps(config)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, cwd=tmp, env={}, bufsize=0,
                                      start_new_session=True, close_fds=True)
         message, state = self.receive(time.monotonic() + STARTUP_TIMEOUT_S)
-        if message != {"ready": True}:
+        if not (message or {}).get("ready"):
             self.kill()
-            detail = self.proc.stderr.read().decode(errors="replace").strip()[-500:]
+            detail = (message or {}).get("error") or self.proc.stderr.read().decode(errors="replace").strip()[-500:]
             raise SandboxError(f"sandbox child failed to start ({state}): {detail or 'no output'}")
         self.proc.stderr.close()  # the child points fd 2 at /dev/null once it is ready
+        self.missing: tuple[str, ...] = tuple(message["missing"])
 
     def send(self, source: str) -> bool:
         data = source.encode("utf-8", "surrogatepass")
@@ -164,6 +155,18 @@ def _death_reason(status: int) -> str:
     return f"crashed: exit status {status}"
 
 
+_warned: set[tuple[str, ...]] = set()
+
+
+def _warn_missing(missing: tuple[str, ...]) -> None:
+    """Loudly, once per process: the sandbox runs with fewer kernel layers than it is built for."""
+    if missing not in _warned:
+        _warned.add(missing)
+        text = f"sandbox runs without: {'; '.join(missing)} (the other layers still apply)"
+        logging.getLogger(__name__).warning(text)
+        warnings.warn(text, SandboxWarning, stacklevel=3)
+
+
 def _release(resources: dict) -> None:
     if resources.get("child") is not None:
         resources.pop("child").stop()
@@ -181,7 +184,8 @@ class SandboxRunner:
     def __init__(self, limits: Limits | None = None, *, cache_size: int = 4096):
         self.limits = limits or Limits()
         self.cache_size = cache_size
-        self.restarts = 0  # children replaced after a snippet killed or hung one
+        self.restarts = 0  # children replaced after they died or hung
+        self.missing: tuple[str, ...] = ()  # confinement layers this machine does not offer
         self._cache: OrderedDict[str, RunResult] = OrderedDict()
         self._res: dict = {"child": None, "tmp": None}
         self._finalizer = weakref.finalize(self, _release, self._res)
@@ -196,6 +200,8 @@ class SandboxRunner:
             self._cache.move_to_end(source)
             return hit
         result = self._execute(source)
+        if result.error == "timeout":  # a wall-clock verdict depends on load: never reuse it
+            return result
         self._cache[source] = result
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -224,7 +230,10 @@ class SandboxRunner:
         if self._res["child"] is None:
             if self._res["tmp"] is None:
                 self._res["tmp"] = os.path.realpath(tempfile.mkdtemp(prefix="synthcompile-sandbox-"))
-            self._res["child"] = _Child(self.limits, self._res["tmp"])
+            child = self._res["child"] = _Child(self.limits, self._res["tmp"])
+            if child.missing and child.missing != self.missing:
+                _warn_missing(child.missing)
+            self.missing = child.missing
         return self._res["child"]
 
     def _discard(self, child: _Child) -> int:

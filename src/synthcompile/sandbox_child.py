@@ -1,31 +1,40 @@
-"""The sandboxed side of :mod:`synthcompile.sandbox`: run snippets sent over a pipe, one at a time.
+"""The sandboxed side of :mod:`synthcompile.sandbox`: a zygote that runs each snippet in a fork.
 
-Started as ``python -I -S -B sandbox_child.py CONFIG`` with an empty environment, its own temporary
-directory as working directory and, where the machine allows it, an empty network namespace.
-It uses the standard library only (nothing from synthcompile), so the isolated interpreter needs
-no import path beyond the stdlib.
+Started as ``python -I -S -B sandbox_child.py CONFIG`` with an empty environment and its own
+temporary directory as working directory. It uses the standard library only, plus
+``confine.py`` loaded by path (an isolated interpreter has no import path beyond the stdlib).
 
 Protocol (both directions): a 4-byte big-endian length, then that many bytes. The parent sends a
 snippet's UTF-8 source; the child answers with JSON ``{"out": stdout, "err": reason or null,
-"cpu": seconds of CPU used by this process so far}``. The first message is the child's
-``{"ready": true}``; a closed pipe ends the child.
+"cpu": seconds of CPU this zygote has used}``. The first message is ``{"ready": true, "missing":
+[layers the kernel did not offer]}``; a closed pipe ends the child.
 
-Layers, from hardest to softest: kernel limits set here on the child itself (address space, file
-size, no core files, no new processes, a lifetime CPU budget); per-snippet wall-clock and CPU timers
-(``signal.setitimer``) that interrupt Python code; an audit hook (``sys.addaudithook``) that refuses
-sockets, subprocesses, exec/fork/spawn, ctypes, signals to other processes, and writes outside the
-temporary directory. The parent adds its own deadline and kills the child if a snippet hangs in C
-code. Audit hooks stop accidents and the obvious attacks of a generated program; CPython documents
-them as no boundary against a determined attacker, which is why the kernel layers come first.
+Why a fork per snippet: the zygote never runs snippet code, so nothing a snippet does (patching
+``json``, switching off a Python-level guard, leaving files or threads behind) can reach the
+zygote or the next snippet. A fork costs well under a millisecond, a new interpreter 20-30 ms.
+
+Layers, hardest first. The zygote, at start: an empty network namespace, no capabilities,
+no_new_privs, not dumpable (no ptrace of it), kernel limits (address space, file size, open
+files, no core files, a lifetime CPU budget), and a Landlock domain (writes only beneath the
+temporary directory, no exec, no TCP). Each snippet's process, before the snippet runs: a death
+signal tied to the zygote, a per-snippet CPU limit (``RLIMIT_CPU``), a nested Landlock domain
+(no signals to the zygote), a seccomp filter (no metadata changes, sockets, processes, ptrace,
+mounts...), and an audit hook reporting violations by name. The zygote enforces the wall-clock
+limit by killing the snippet's process. Audit hooks alone are no boundary (Python code can
+reach and switch off any Python object): here they only name what the kernel layers refuse.
 """
 
-import _signal  # the public signal wrappers convert to enums: ~15 us a call on the hot path
-import builtins
+import _signal  # the public signal wrappers convert to enums; the harness needs none of that
+import importlib.util
 import io
 import json
+import math
 import os
 import resource
+import select
+import shutil
 import signal
+import stat
 import struct
 import sys
 import time
@@ -52,6 +61,7 @@ PATH_EVENTS = {
     "os.rename": ((0, 1), (2, 3)), "os.link": ((0, 1), (2, 3)), "os.symlink": ((0, 1), (2,)),
     "os.chmod": ((0,), (2,)), "os.chown": ((0,), (3,)), "os.utime": ((0,), (3,)),
     "os.truncate": ((0,), ()), "os.mkfifo": ((0,), (2,)), "os.mknod": ((0,), (3,)),
+    "os.setxattr": ((0,), ()), "os.removexattr": ((0,), ()), "sqlite3.connect": ((0,), ()),
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
@@ -61,17 +71,13 @@ class LimitExceeded(BaseException):
 
 
 class Guard:
-    """The audit hook. Remembers the first violation of the running snippet, even if caught."""
+    """The audit hook of a snippet's process. Remembers the first violation, even if caught."""
 
     def __init__(self, tmp: str):
         self.tmp = tmp
-        self.active = False
         self.violation: str | None = None
-        self.touched = False  # something may have been written in tmp: clean it afterwards
 
     def __call__(self, event: str, args: tuple) -> None:
-        if not self.active:
-            return
         reason = self.check(event, args)
         if reason is not None:
             self.fail(reason)
@@ -95,7 +101,6 @@ class Guard:
             for i in paths:
                 if i < len(args) and not isinstance(args[i], int) and not self.inside(args[i]):
                     return f"blocked: {event} outside the sandbox directory"
-            self.touched = True
         return None
 
     def check_open(self, path, mode, flags) -> str | None:
@@ -104,7 +109,6 @@ class Guard:
         if isinstance(path, int):
             return "blocked: open a file descriptor for writing" if writing else None
         if self.inside(path):
-            self.touched = self.touched or writing
             return None
         if writing:
             return "blocked: write outside the sandbox directory"
@@ -139,101 +143,194 @@ class CappedOutput(io.TextIOBase):
         return "".join(self.parts)
 
 
+def load_confine(path: str):
+    spec = importlib.util.spec_from_file_location("_synthcompile_confine", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    # Out of sys.modules again, so `import ctypes` in a snippet is a fresh, audited import.
+    for name in [n for n in sys.modules if n == "ctypes" or n.startswith(("ctypes.", "_ctypes"))]:
+        del sys.modules[name]
+    return module
+
+
 def set_limits(config: dict) -> None:
-    """Kernel limits on this process, hard and soft alike, so the snippet cannot raise them."""
+    """Kernel limits on the zygote (inherited by every snippet), hard and soft alike."""
     mb = 1024 * 1024
     for limit, value in (
         (resource.RLIMIT_AS, config["memory_mb"] * mb),
         (resource.RLIMIT_FSIZE, config["file_mb"] * mb),
         (resource.RLIMIT_CORE, 0),
         (resource.RLIMIT_NOFILE, 64),
-        (resource.RLIMIT_NPROC, 0),  # no fork at all (not enforced for root; the hook still is)
         (resource.RLIMIT_CPU, config["child_cpu_s"]),
     ):
         resource.setrlimit(limit, (value, value))
 
 
+def confine_zygote(confine, config: dict) -> list[str]:
+    """Apply the zygote's layers; return the names of those this machine does not offer."""
+    missing = []
+    if (why := confine.isolate_network()) is not None:
+        missing.append(f"network namespace ({why})")
+    x86_64 = confine.x86_64()
+    if x86_64:
+        confine.drop_capabilities()
+    else:
+        missing.append(f"capability drop and seccomp (not written for {os.uname().machine})")
+    confine.prctl(confine.PR_SET_NO_NEW_PRIVS, 1)
+    confine.prctl(confine.PR_SET_DUMPABLE, 0)
+    confine.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL)
+    abi = confine.landlock_abi()
+    if abi == 0:
+        missing.append("landlock (not enabled in this kernel)")
+    else:
+        if abi < 4:
+            missing.append(f"landlock TCP rules (kernel ABI {abi} < 4)")
+        if abi < 6:
+            missing.append(f"landlock signal scoping (kernel ABI {abi} < 6)")
+        confine.landlock(abi, config["tmp"], scope=False)
+    config["landlock_abi"], config["seccomp"] = abi, x86_64
+    set_limits(config)
+    return missing
+
+
 def make_timer_handler(guard: Guard, reason: str):
     def handler(signum, frame):
-        # Interrupt only the snippet's own code: raising inside the harness would corrupt it.
-        # The timers repeat, so a snippet inside a library call is caught on a later tick.
+        # Interrupt only the snippet's own code, so the harness can still report; the timer
+        # repeats, so a snippet inside a library call is caught on a later tick.
         if frame is not None and frame.f_code.co_filename == SNIPPET:
             guard.fail(reason)
             raise LimitExceeded(reason)
     return handler
 
 
-class Harness:
-    def __init__(self, config: dict, guard: Guard):
-        self.config = config
-        self.guard = guard
-        self.builtins = dict(builtins.__dict__)
-        self.modules = set(sys.modules)
-        self.recursion = sys.getrecursionlimit()
-        self.streams = (sys.stdin, sys.stdout, sys.stderr)
-        self.on_wall = make_timer_handler(guard, "timeout")
-        self.on_cpu = make_timer_handler(guard, "cpu time limit")
+def run_snippet(source: str, config: dict) -> dict:
+    """In the snippet's own process, already confined: run it, capture its output."""
+    guard = Guard(config["tmp"])
+    out = CappedOutput(guard, config["output_chars"])
+    namespace = {"__name__": "__main__"}
+    error = None
+    _signal.signal(signal.SIGPROF, make_timer_handler(guard, "cpu time limit"))
+    sys.addaudithook(guard)
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, out
+    try:
+        code = compile(source, SNIPPET, "exec")
+        signal.setitimer(signal.ITIMER_PROF, config["cpu_s"], 0.02)
+        exec(code, namespace)
+    except LimitExceeded as exc:
+        error = str(exc)
+    except MemoryError:
+        error = "memory limit"
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            error = f"exception: SystemExit: {exc.code}"
+    except SyntaxError as exc:
+        error = f"syntax error: {exc.msg} (line {exc.lineno})"
+    except BaseException as exc:  # the snippet's own failure is its result
+        error = f"exception: {type(exc).__name__}: {exc}"[:300]
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    # A violation the snippet caught and ignored still fails it.
+    return {"out": out.getvalue(), "err": guard.violation or error}
 
-    def run(self, source: str) -> dict:
-        guard, config = self.guard, self.config
-        out = CappedOutput(guard, config["output_chars"])
-        namespace = {"__name__": "__main__", "__builtins__": dict(self.builtins)}
-        error = None
-        # A snippet may have replaced the handlers: put them back.
-        if _signal.getsignal(signal.SIGALRM) is not self.on_wall:
-            _signal.signal(signal.SIGALRM, self.on_wall)
-        if _signal.getsignal(signal.SIGPROF) is not self.on_cpu:
-            _signal.signal(signal.SIGPROF, self.on_cpu)
-        guard.violation = None
-        sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, out
-        guard.active = True
-        try:
-            code = compile(source, SNIPPET, "exec")
-            signal.setitimer(signal.ITIMER_REAL, config["wall_s"], 0.02)
-            signal.setitimer(signal.ITIMER_PROF, config["cpu_s"], 0.02)
-            exec(code, namespace)
-        except LimitExceeded as exc:
-            error = str(exc)
-        except MemoryError:
-            error = "memory limit"
-        except SystemExit as exc:
-            if exc.code not in (None, 0):
-                error = f"exception: SystemExit: {exc.code}"
-        except SyntaxError as exc:
-            error = f"syntax error: {exc.msg} (line {exc.lineno})"
-        except BaseException as exc:  # the snippet's own failure is its result
-            error = f"exception: {type(exc).__name__}: {exc}"[:300]
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.setitimer(signal.ITIMER_PROF, 0)
-            guard.active = False
-            sys.stdin, sys.stdout, sys.stderr = self.streams
-        namespace.clear()
-        self.reset()
-        # A violation the snippet caught and ignored still fails it.
-        return {"out": out.getvalue(), "err": guard.violation or error,
-                "cpu": time.process_time()}
 
-    def reset(self) -> None:
-        """Undo what a snippet may leave behind for the next one (and for the harness itself)."""
-        live = builtins.__dict__
-        if live != self.builtins:  # `import builtins; builtins.len = None` reaches the real module
-            live.clear()
-            live.update(self.builtins)
-        for name in set(sys.modules) - self.modules:
-            del sys.modules[name]
-        sys.setrecursionlimit(self.recursion)
-        if self.guard.touched:
-            self.guard.touched = False
-            for root, dirs, files in os.walk(self.guard.tmp, topdown=False):
-                for name in files:
-                    os.unlink(os.path.join(root, name))
-                for name in dirs:
-                    path = os.path.join(root, name)
-                    if os.path.islink(path):
-                        os.unlink(path)
-                    else:
-                        os.rmdir(path)
+def snippet_process(confine, source: str, config: dict, result_fd: int, protocol: tuple) -> None:
+    """The forked child: confine further, run, write the result, exit. Never returns."""
+    status = 0
+    try:
+        for fd in protocol:  # the snippet must not reach the parent's pipes
+            os.close(fd)
+        confine.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() == 1:  # the zygote died before the line above
+            os._exit(1)
+        soft = math.ceil(config["cpu_s"]) + 1  # the Python timer fires first; this stops C code
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, soft + 1))
+        if config["landlock_abi"] >= 6:
+            confine.landlock(config["landlock_abi"], None, scope=True)
+        if config["seccomp"]:
+            confine.seccomp()
+        message = run_snippet(source, config)
+    except MemoryError:
+        message, status = {"out": "", "err": "memory limit"}, EXIT_MEMORY
+    except BaseException as exc:
+        message = {"out": "", "err": f"sandbox failure: {exc!r}"[:300]}
+    try:
+        write_all(result_fd, json.dumps(message).encode())
+    finally:
+        os._exit(status)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_until_eof(fd: int, deadline: float, cap: int) -> tuple[bytes, str]:
+    chunks, size = [], 0
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return b"", "timeout"
+        if select.select([fd], [], [], remaining)[0]:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks), "eof"
+            size += len(chunk)
+            if size > cap:
+                return b"", "output limit"
+            chunks.append(chunk)
+
+
+def death_reason(status: int, usage, cpu_limit: float) -> str:
+    if os.WIFEXITED(status):
+        code = os.WEXITSTATUS(status)
+        return "memory limit" if code == EXIT_MEMORY else f"crashed: exit status {code}"
+    sig = os.WTERMSIG(status)
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and usage.ru_utime + usage.ru_stime >= cpu_limit):
+        return "cpu time limit"
+    return f"crashed: {signal.Signals(sig).name}"
+
+
+def clear_directory(path: str) -> None:
+    """Remove everything a snippet left in ``path``, whatever permissions it set on it."""
+    def unlock(function, name, exc_info):
+        os.chmod(os.path.dirname(name), stat.S_IRWXU)
+        function(name)
+
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, stat.S_IRWXU)
+            shutil.rmtree(entry.path, onerror=unlock)
+        else:
+            os.unlink(entry.path)
+
+
+def run_in_fork(confine, source: str, config: dict, protocol: tuple) -> dict:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        snippet_process(confine, source, config, write_fd, protocol)
+    os.close(write_fd)
+    try:
+        data, state = read_until_eof(read_fd, time.monotonic() + config["wall_s"],
+                                     cap=6 * config["output_chars"] + 4096)
+    finally:
+        os.close(read_fd)
+    try:
+        os.kill(pid, signal.SIGKILL)  # a no-op once it has exited; else it ran out of time
+    except ProcessLookupError:
+        pass
+    _, status, usage = os.wait4(pid, 0)
+    clear_directory(config["tmp"])
+    if state == "eof" and data:
+        message = json.loads(data)
+        if isinstance(message.get("out"), str) and isinstance(message.get("err"), (str, type(None))):
+            return {"out": message["out"], "err": message["err"]}
+        return {"out": "", "err": "crashed: malformed result"}
+    if state != "eof":
+        return {"out": "", "err": state}
+    return {"out": "", "err": death_reason(status, usage, math.ceil(config["cpu_s"]) + 1)}
 
 
 def read_exact(fd: int, n: int) -> bytes | None:
@@ -248,15 +345,12 @@ def read_exact(fd: int, n: int) -> bytes | None:
 
 
 def send(fd: int, message: dict) -> None:
-    data = json.dumps(message).encode()
-    view = memoryview(HEADER.pack(len(data)) + data)
-    while view:
-        view = view[os.write(fd, view):]
+    write_all(fd, HEADER.pack(len(data := json.dumps(message).encode())) + data)
 
 
 def main() -> None:
     config = json.loads(sys.argv[1])
-    tmp = os.path.realpath(config["tmp"])
+    config["tmp"] = os.path.realpath(config["tmp"])
     # The protocol moves to private descriptors; fds 0-2 become /dev/null, so a snippet that
     # writes to them (os.write(1, ...)) cannot corrupt the protocol.
     fd_in, fd_out = os.dup(0), os.dup(1)
@@ -265,11 +359,13 @@ def main() -> None:
         os.dup2(null, fd)
     os.close(null)
     sys.dont_write_bytecode = True
-    set_limits(config)
-    guard = Guard(tmp)
-    harness = Harness(config, guard)
-    sys.addaudithook(guard)
-    send(fd_out, {"ready": True})
+    try:
+        confine = load_confine(config["confine"])
+        missing = confine_zygote(confine, config)
+    except Exception as exc:  # a layer the kernel offers failed: refuse to run anything
+        send(fd_out, {"ready": False, "error": f"{type(exc).__name__}: {exc}"})
+        return
+    send(fd_out, {"ready": True, "missing": missing})
     while True:
         header = read_exact(fd_in, HEADER.size)
         if header is None:
@@ -277,7 +373,8 @@ def main() -> None:
         source = read_exact(fd_in, HEADER.unpack(header)[0])
         if source is None:
             return
-        send(fd_out, harness.run(source.decode("utf-8", "surrogatepass")))
+        result = run_in_fork(confine, source.decode("utf-8", "surrogatepass"), config, (fd_in, fd_out))
+        send(fd_out, {**result, "cpu": time.process_time()})
 
 
 if __name__ == "__main__":

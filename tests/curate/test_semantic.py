@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyarrow.parquet as pq
 import pytest
 
 pytest.importorskip("sentence_transformers")
@@ -30,13 +31,20 @@ UNRELATED = [
 ]
 
 
-def test_semantic_removes_paraphrases_only(tmp_path):
+@pytest.mark.parametrize("spb", [4, 1])  # one bucket; two k-means buckets
+def test_semantic_removes_paraphrases_only(tmp_path, spb):
     first = [a for a, _ in PARAPHRASES]
     second = [b for _, b in PARAPHRASES]
     shards = [[sample(t) for t in first + UNRELATED[:5]],
               [sample(t) for t in second + UNRELATED[5:]] + [sample(second[0], split="probe")]]
-    section = CurateSection(semantic={"threshold": 0.9, "batch_size": 16})
+    section = CurateSection(semantic={"threshold": 0.9, "batch_size": 16}, shards_per_bucket=spb)
     run = run_stages(tmp_path, shards, curate_stages(section))
+    groups = run.stage_shards("dedup_semantic_groups")
+    assert len(groups) == (2 if spb == 1 else 1)
+    buckets = [b for p in run.stage_shards("dedup_semantic_embeddings")
+               for b in pq.read_table(run.root / p, columns=["bucket"])["bucket"].to_pylist()]
+    assert len(buckets) == 20  # every training row embedded once, the probe not at all
+    assert len(set(buckets)) == len(groups)  # with two centroids, both buckets hold rows
     out = [r["text"] for r in kept(run, "dedup_semantic")]
     assert sorted(out) == sorted(first + UNRELATED + [second[0]])  # the probe copy stays
     log = removals(run, "dedup_semantic")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import itertools
+import shutil
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -274,3 +276,49 @@ def test_cli_rejects_address_without_ray_executor(write_recipe, tmp_path):
     assert proc.returncode == 2
     assert "--executor ray" in proc.stderr
     assert not (tmp_path / "x").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_cli_joins_an_existing_cluster_by_address(write_recipe, tmp_path):
+    """`--executor ray --address HOST:PORT`: a head node started apart (`ray start --head`, on
+    loopback), joined by the CLI; the build runs on it and the head keeps running after."""
+    path = write_recipe(RECIPE)
+    expected = tree_bytes(local_build(path, tmp_path / "local"))
+    port = free_port()
+    temp_dir = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths have a limit
+    # Keep the test's head on loopback; join it as a user would, with Ray's token authentication
+    # (the head writes ~/.ray/auth_token if there is none; a client uses it in token mode).
+    env = cli_env() | {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "token"}
+    ray_cli = str(Path(sys.executable).with_name("ray"))
+    head = subprocess.Popen([ray_cli, "start", "--head", "--block", "--node-ip-address", "127.0.0.1",
+                             "--port", str(port), "--num-cpus", "2", "--include-dashboard", "false",
+                             "--disable-usage-stats", "--temp-dir", temp_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait for the GCS port
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert head.poll() is None, head.stderr.read().decode()
+            time.sleep(0.2)
+        proc = subprocess.run([*CLI, "build", str(path), "--out", str(tmp_path / "cli"),
+                               "--executor", "ray", "--address", f"127.0.0.1:{port}"],
+                              capture_output=True, text=True, env=env, timeout=180)
+        assert proc.returncode == 0, proc.stderr
+        assert head.poll() is None  # the CLI left the cluster running: it did not own it
+        cli = tree_bytes(tmp_path / "cli")
+        assert {k: cli.get(k) for k in expected} == expected
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)  # `--block` stops its Ray processes on SIGTERM
+        try:
+            head.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+        shutil.rmtree(temp_dir, ignore_errors=True)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from tokenizers import Tokenizer
 
 from synthcompile.export.pack import pack_documents
@@ -59,3 +62,55 @@ def test_output_is_identical_for_any_worker_count(tmp_path, export_run):
     assert any(str(f).endswith(".bin") for f in files)
     for rel in files:
         assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+
+
+def test_a_pack_part_reads_only_its_own_rows(export_run, monkeypatch):
+    """The scatter: part k reads bucket k of every mix shard, not row groups of every
+    tokenized shard (which made reads grow as parts x corpus)."""
+    import json as json_
+
+    from synthcompile.export.pack import PackStage
+    from synthcompile.stage import ShardContext, ShardSpec
+
+    read = []
+    original = pq.ParquetFile.read_row_groups
+
+    def spy(self, *args, **kwargs):
+        table = original(self, *args, **kwargs)
+        read.append(table.num_rows)
+        return table
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    monkeypatch.setattr(pq, "read_table", lambda *a, **k: pytest.fail("pack read a whole table"))
+    marker = json_.loads((export_run / "pack" / "completions" / "train-00001.json").read_text())
+    spec = ShardSpec(**{k: tuple(v) if k == "inputs" else v for k, v in marker["spec"].items()})
+    assert len(spec.inputs) == 6  # one mix shard per tokenized shard
+    stage = PackStage(None, None)  # no token file: only the reads are under test
+    out = pa.concat_tables(stage.run_shard(spec, ShardContext(seed=7, run_root=export_run, spec=spec)))
+    assert out.num_rows == marker["rows"] > 0
+    assert sum(read) == out.num_rows
+
+
+def test_the_documented_readers_work(export_run, monkeypatch):
+    """The card's memmap snippet and docs/export.md's reader, run as written."""
+    import re
+
+    export = export_run / "export"
+    card = (export / "README.md").read_text()
+    snippet = re.search(r"`(np\.memmap\([^`]*\])`", card)
+    assert snippet and 'dtype="<u2"' in snippet.group(1)
+    tok = Tokenizer.from_file(str(export / "tokenizer.json"))
+    row = pq.read_table(export / "data", filters=[("split", "=", "train")]).slice(5, 1).to_pylist()[0]
+    monkeypatch.chdir(export)
+    ids = eval(snippet.group(1), {"np": np, **row})
+    assert tok.decode(ids.tolist()) == row["text"]
+
+    docs = (Path(__file__).parents[2] / "docs" / "export.md").read_text()
+    reader = docs.split("Reading it", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(export_run)
+    scope: dict = {}
+    exec(reader, scope)
+    index = json.loads((export / "tokens" / "index.json").read_text())
+    assert scope["dtype"] == "<u2" and scope["x"].shape[1] == index["seq_len"]
+    for key in index:  # every key of index.json is documented
+        assert f'"{key}"' in docs, key

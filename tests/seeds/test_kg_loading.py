@@ -8,7 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from synthcompile.seeds.kg import Entity, Graph, Relation, canonical_value, load_graph
+from synthcompile.seeds.kg import Entity, Graph, Relation, canonical_value
+from synthcompile.seeds.tables import load_graph
 
 ENTITIES = [
     {"id": "ada", "name": "Ada Lovelace", "type": "person", "aliases": ["Augusta Ada King"]},
@@ -128,3 +129,55 @@ def test_graph_rejects_duplicates_and_indexes_both_ways():
     assert len(g) == 1 and g.subjects("b", "knows") == ["a"] and list(g.triples()) == [("a", "knows", "b")]
     g.remove_triple("a", "knows", "b")
     assert len(g) == 0 and not g.has("a", "knows", "b") and g.subjects("b", "knows") == []
+
+
+def test_relation_phrasings_with_wrong_placeholders_are_quarantined(tmp_path):
+    ents = _jsonl(tmp_path / "e.jsonl", [{"id": "a", "name": "Ann"}, {"id": "b", "name": "Bo"}])
+    rels = _jsonl(tmp_path / "r.jsonl", [
+        {"name": "likes", "templates": ["{s} is happy."], "cardinality": "one"},           # 1: no {o}
+        {"name": "knows", "questions": ["Does {s} know {o}?"]},                            # 2: {o} in a question
+        {"name": "meets", "templates": ["{s} meets {o} in {place}."]},                     # 3: unknown field
+        {"name": "sees", "templates": ["{s} sees {o}."], "inverse_questions": ["Who sees {o}?"]},  # 4: good
+    ])
+    triples = _jsonl(tmp_path / "t.jsonl", [{"subject": "a", "relation": r, "object": "b"}
+                                            for r in ("likes", "knows", "meets", "sees")])
+    result = load_graph(ents, triples, rels)
+    assert list(result.graph.relations) == ["sees"] and result.graph.has("a", "sees", "b")
+    by_file = [(b.file.rsplit("/", 1)[-1], b.line, b.reason) for b in result.bad]
+    assert by_file[:3] == [
+        ("r.jsonl", 1, "templates[0] '{s} is happy.' has no {o} (a statement needs {s} and {o})"),
+        ("r.jsonl", 2, "questions[0] 'Does {s} know {o}?' uses {o} (a question asks about {s}; {o} is its answer)"),
+        ("r.jsonl", 3, "templates[0] '{s} meets {o} in {place}.' unknown placeholder {place} "
+                       "(a statement needs {s} and {o})"),
+    ]
+    assert [(f, line) for f, line, reason in by_file[3:] if "unknown relation" in reason] == [
+        ("t.jsonl", 1), ("t.jsonl", 2), ("t.jsonl", 3)]
+
+
+def test_bad_rows_come_out_file_by_file_in_line_order(tmp_path):
+    ents = _jsonl(tmp_path / "e.jsonl", [{"id": "a", "name": "Ann"}, {"name": "no id"}])
+    triples = _jsonl(tmp_path / "t.jsonl", [
+        {"subject": "a", "relation": "knows", "object": "nobody"},   # 1: unknown entity (found on adding)
+        "{broken",                                                   # 2: bad JSON (found on reading)
+        {"subject": "a", "relation": "knows"},                       # 3: missing column
+        {"subject": "zed", "relation": "knows", "object": "a"},      # 4: unknown subject
+    ])
+    result = load_graph(ents, triples)
+    assert [(b.file.rsplit("/", 1)[-1], b.line) for b in result.bad] == [
+        ("e.jsonl", 2), ("t.jsonl", 1), ("t.jsonl", 2), ("t.jsonl", 3), ("t.jsonl", 4)]
+
+
+def test_loading_streams_the_triples_file(tmp_path):
+    """Peak memory is the graph's, not the file's: 6,000 rows of one fact load in little memory."""
+    import tracemalloc
+
+    ents = _jsonl(tmp_path / "e.jsonl", ENTITIES)
+    row = json.dumps({"subject": "lon", "relation": "country", "object": "uk", "note": "x" * 200}) + "\n"
+    triples = tmp_path / "t.jsonl"
+    triples.write_text(row * 6_000)  # 1.6 MB of rows: 5 MB as parsed rows
+    tracemalloc.start()
+    result = load_graph(ents, triples)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(result.graph) == 1 and not result.bad
+    assert peak < 1_000_000, f"peak {peak:,} bytes: rows kept in memory"

@@ -7,6 +7,9 @@ import json
 import pytest
 
 from synthcompile.seeds.fictional import WorldSize, fictional_world, relations
+from synthcompile.errors import RecipeError
+from synthcompile.recipe import load_recipe
+from synthcompile.seeds.tables import check_phrasings
 from synthcompile.seeds.wikidata import load_wikidata
 
 
@@ -37,6 +40,12 @@ def test_fictional_banks_have_twenty_phrasings_and_valid_placeholders():
         assert all("{s}" in t and "{o}" in t for t in rel.templates), rel.name
         assert len(rel.questions) >= 8 and all("{s}" in q and "{o}" not in q for q in rel.questions)
         assert all("{o}" in q for q in rel.inverse_questions)
+        for kind in ("templates", "questions", "inverse_questions"):
+            check_phrasings(kind, getattr(rel, kind))
+    banks = {rel.name: rel for rel in relations()}
+    for name in ("birth_city", "employer", "university", "field", "country", "capital", "headquarters", "campus"):
+        assert len(banks[name].inverse_questions) >= 5, name
+    assert banks["birth_date"].timeline == "{s} is born" and banks["founded"].timeline == "{s} is founded"
 
 
 def test_fictional_world_rejects_impossible_sizes():
@@ -44,6 +53,33 @@ def test_fictional_world_rejects_impossible_sizes():
         fictional_world(WorldSize(people=10, cities=2, countries=5))
     with pytest.raises(ValueError, match="fields"):
         fictional_world(WorldSize(people=10, fields=99))
+    assert fictional_world(WorldSize(people=10, cities=2)).entities  # derived countries fit the cities
+
+
+@pytest.mark.parametrize(("seed", "error"), [
+    ("{people: 50, cities: 4, countries: 9}", "memory.seed.fictional: fictional.countries cannot exceed"),
+    ("{people: 50, fields: 41}", "fictional.fields is at most 40"),
+    ("{people: 50, universities: 0}", "memory.seed.fictional.universities: Input should be greater than 0"),
+])
+def test_fictional_sizes_are_checked_with_the_recipe(write_recipe, seed, error):
+    path = write_recipe(f"name: w\nmemory:\n  seed:\n    fictional: {seed}\n")
+    with pytest.raises(RecipeError, match=f"{path}:4: .*{error}"):
+        load_recipe(path)
+
+
+def test_entity_split_knobs_are_checked_with_the_recipe(write_recipe):
+    base = "name: w\nmemory:\n  seed:\n    fictional: {people: 50, cities: 12, countries: 3, organisations: 7}\n"
+    recipe = load_recipe(write_recipe(base + "  probes: {entity_holdout_type: city, entity_holdout_kinds: [two_hop]}\n",
+                                      "held.yaml"))
+    assert recipe.memory.probes.entity_holdout_kinds == ["two_hop"]
+    with pytest.raises(RecipeError, match="'persons' is not a type of the fictional world"):
+        load_recipe(write_recipe(base + "  probes: {entity_holdout_type: persons}\n"))
+    with pytest.raises(RecipeError, match="entity_holdout_kinds.*two_hops"):
+        load_recipe(write_recipe(base + "  probes: {entity_holdout_kinds: [two_hops]}\n"))
+    with pytest.raises(RecipeError, match="each kind at most once"):
+        load_recipe(write_recipe(base + "  probes: {entity_holdout_kinds: [two_hop, two_hop]}\n"))
+    with pytest.raises(RecipeError, match="at least 1 item"):
+        load_recipe(write_recipe(base + "  probes: {entity_holdout_kinds: []}\n"))
 
 
 def _item(qid, label, claims=None, aliases=()):
@@ -96,6 +132,21 @@ def test_wikidata_extract_in_dump_layout(tmp_path):
     assert {b.line for b in result.bad if "Q999" in b.reason} == {4}
 
 
+def test_wikidata_extract_is_streamed(tmp_path):
+    """Parsed entities are not kept: 300 items with 30 (deprecated) claims each load in little memory."""
+    import tracemalloc
+
+    skipped = [_claim("P1477", "string", "x" * 40, "deprecated") for _ in range(30)]
+    path = tmp_path / "x.jsonl"
+    path.write_text("".join(json.dumps(_item(f"Q{i}", f"Item {i}", {"P1477": skipped})) + "\n" for i in range(300)))
+    tracemalloc.start()
+    result = load_wikidata(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert len(result.graph.entities) == 300 and len(result.graph) == 0
+    assert peak < 1_500_000, f"peak {peak:,} bytes: parsed entities kept in memory"
+
+
 def test_real_world_countries():
     pytest.importorskip("countryinfo")
     from synthcompile.seeds.real_world import load_real_world
@@ -109,3 +160,16 @@ def test_real_world_countries():
     assert all(g.entities[c].type != "country" or g.objects(c, "region") == ["region:Europe"]
                for c in g.entities if g.entities[c].type == "country")
     assert result.bad and all(b.reason for b in result.bad)  # e.g. borders with Kosovo, unknown here
+    # Capitals and subregions have facts, so chains go through them.
+    paris = g.objects("FRA", "capital")[0]
+    assert g.objects(paris, "country") == ["FRA"]
+    assert g.name(g.objects(g.objects("FRA", "subregion")[0], "region")[0]) == "Europe"
+    assert g.entities["NLD"].prose == "the Netherlands" and g.entities["FRA"].prose == "France"
+    # A bad row's line is the country's place in the packages' whole list, whatever the filter.
+    from countryinfo import all_countries
+
+    order = sorted((c.info() for c in all_countries()), key=lambda i: (i["ISO"]["alpha3"] or "", i["name"]))
+    position = {info["name"]: line for line, info in enumerate(order, 1)}
+    kept = [b for b in result.bad if isinstance(b.record, dict)]
+    assert kept and all(position[b.record["country"]] == b.line for b in kept)
+    assert [b.line for b in result.bad] == sorted(b.line for b in result.bad)

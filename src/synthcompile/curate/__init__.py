@@ -2,7 +2,8 @@
 
 Axes run in this order, each reading what the previous one kept: exact -> near (MinHash) ->
 decontam -> structure (skeleton cap) -> semantic (embeddings). See ``stream.py`` for the
-filter contract, the removal logs and the per-stage summary (:func:`removal_summary`).
+filter contract, the removal logs and the per-stage summary (:func:`removal_summary`), and
+``shuffle.py`` for the map -> bucket -> reduce shape that keeps every axis bounded by a shard.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
     if section is None:
         return []
     stages: list[Stage] = []
+    spb = section.shards_per_bucket
     if section.exact:
-        from synthcompile.curate.exact import ExactFilter, ExactGroups
+        from synthcompile.curate.exact import exact_stages
 
-        stages += [ExactGroups(), ExactFilter()]
+        stages += exact_stages(spb)
     if section.near:
         from synthcompile.curate.minhash import near_stages
 
-        stages += near_stages(section.near)
+        stages += near_stages(section.near, spb)
     if section.decontam:
         from synthcompile.curate.decontam import decontam_stages
 
@@ -33,9 +35,9 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
     if section.structure:
         from synthcompile.curate.structure import structure_stages
 
-        stages += structure_stages(section.structure)
+        stages += structure_stages(section.structure, spb)
     if section.semantic:
         from synthcompile.curate.semantic import semantic_stages
 
-        stages += semantic_stages(section.semantic)
+        stages += semantic_stages(section.semantic, spb)
     return stages

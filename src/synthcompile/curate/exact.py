@@ -1,8 +1,10 @@
 """Exact dedup: samples whose normalised text is the same (``id`` is already that hash).
 
-One reduce shard reads the ``id`` and ``split`` columns of the whole stream (32 bytes of hex
-per row held in memory: ~320 MB per 10M samples) and keeps the first occurrence of each id in
-(shard, row) order; the filter then drops the others, shard by shard.
+Map (``dedup_exact_keys``, one shard per stream shard): each candidate row's id and row key,
+bucketed by the id. Reduce (``dedup_exact_groups``, one shard per bucket): every copy of an id
+lands in the same bucket, which keeps the smallest row key per id and lists the others. Filter
+(``dedup_exact``): each stream shard reads only its own rows of the removal tables.
+Memory: a reduce holds ~48 bytes per candidate row of about ``shards_per_bucket`` shards.
 """
 
 from __future__ import annotations
@@ -12,43 +14,53 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from synthcompile.curate.groups import GlobalIndex, removal_tables
+from synthcompile.curate.groups import as_ids, removal_tables, row_keys
+from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
 from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, candidate_mask, read_stream_columns
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.partition import hash_bucket
+from synthcompile.stage import ShardContext, ShardSpec, Stage
 
 REASON = "exact_duplicate"
 
 
-class ExactGroups(Stage):
-    name = "dedup_exact_groups"
-    role = "index"
-    schema = REMOVAL_SCHEMA
+def id_buckets(ids: np.ndarray, buckets: int) -> np.ndarray:
+    """Bucket of each id (32 hex digits of a hash: its first 16 are a well-mixed 64-bit key)."""
+    return hash_bucket(np.array([int(i[:16], 16) for i in ids], np.uint64), buckets)
 
-    def plan(self, upstream: Upstream) -> list[ShardSpec]:
-        paths = upstream.samples()
-        return [ShardSpec(stage=self.name, index=0, name="groups", params={"stream": paths},
-                          inputs=tuple(paths))]
+
+class ExactKeys(StreamMap):
+    name = "dedup_exact_keys"
+    schema = with_bucket(pa.schema([pa.field("node", pa.int64(), nullable=False),
+                                    pa.field("id", pa.string(), nullable=False)]))
+
+    def map(self, spec: ShardSpec, ctx: ShardContext) -> tuple[pa.Table, np.ndarray]:
+        table = read_stream_columns(ctx.run_root, spec.params["input"], ["id", "split"])
+        rows = np.flatnonzero(candidate_mask(table))
+        ids = table["id"].take(pa.array(rows))
+        ctx.stats["candidates"] += len(rows)
+        out = pa.table({"node": row_keys(spec.params["position"], rows), "id": ids})
+        return out, id_buckets(as_ids(ids), spec.params["buckets"])
+
+
+class ExactGroups(BucketReduce):
+    name = "dedup_exact_groups"
+    schema = REMOVAL_SCHEMA
+    map_stage = ExactKeys.name
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
-        paths = spec.params["stream"]
-        ids, rows, counts = [], [], []
-        for path in paths:
-            table = read_stream_columns(ctx.run_root, path, ["id", "split"])
-            counts.append(table.num_rows)
-            pick = np.flatnonzero(candidate_mask(table))
-            ids.append(np.asarray(table["id"].take(pa.array(pick)).to_numpy(zero_copy_only=False), dtype="S32"))
-            rows.append(pick)
-        index = GlobalIndex(counts)
-        glob = np.concatenate([index.of(s, r) for s, r in enumerate(rows)]) if rows else np.zeros(0, np.int64)
-        keys = np.concatenate(ids) if ids else np.zeros(0, "S32")
-        ctx.stats["candidates"] += len(keys)
-        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)  # first occurrence
-        dup = np.flatnonzero(first[inverse] != np.arange(len(keys)))
+        table = self.read(spec, ctx, ["node", "id"])
+        node, ids = table["node"].to_numpy(), as_ids(table["id"])
+        order = np.lexsort((node, ids))  # by id, then row key: each id's first copy first
+        node, ids = node[order], ids[order]
+        dup = np.flatnonzero(np.concatenate([[False], ids[1:] == ids[:-1]]))
         ctx.stats["duplicates"] += len(dup)
-        survivors = [k.decode() for k in keys[first[inverse[dup]]]]
-        yield from removal_tables(index, glob[dup], survivors, REASON, None)
+        yield from removal_tables(node[dup], ids[dup], REASON, None)
 
 
 class ExactFilter(IndexedFilterStage):
     name = "dedup_exact"
     index_stage = ExactGroups.name
+
+
+def exact_stages(shards_per_bucket: int) -> list[Stage]:
+    return [ExactKeys(shards_per_bucket), ExactGroups(shards_per_bucket), ExactFilter()]

@@ -1,43 +1,59 @@
-"""Reduce steps shared by the dedup axes: clusters from similar pairs, and removal tables.
+"""What the dedup reduces share: row keys, distinct pairs, bucket-local clusters, removal tables.
 
-Rows are named by a *global index*: rows of stream shard 0 first, then shard 1, and so on, so
-"the first member of a group" means the first in (shard, row) order, whatever ran where.
+A row of the sample stream is named by its *row key*: ``position << 32 | row`` (``position``
+is its shard's index in the stream). Ordering keys orders rows in (shard, row) order, so "the
+first member of a group" is the same row whatever ran where, and a map shard can name its rows
+without knowing how many rows the shards before it hold.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from synthcompile.curate.shingles import fmix64
 from synthcompile.curate.stream import REMOVAL_SCHEMA
+from synthcompile.partition import hash_bucket
+
+_ROW_BITS = 32
 
 
-class GlobalIndex:
-    """Maps a global row index to (stream shard position, row) and back."""
+def row_keys(position: int, rows: np.ndarray) -> np.ndarray:
+    """Keys of ``rows`` of the stream shard at ``position``."""
+    return (np.int64(position) << _ROW_BITS) | rows.astype(np.int64)
 
-    def __init__(self, rows_per_shard: list[int]):
-        self.offsets = np.concatenate([[0], np.cumsum(rows_per_shard, dtype=np.int64)])
 
-    def of(self, shard: int, rows: np.ndarray) -> np.ndarray:
-        return self.offsets[shard] + rows.astype(np.int64)
+def split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(stream shard position, row) of each key."""
+    return keys >> _ROW_BITS, keys & ((1 << _ROW_BITS) - 1)
 
-    def split(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        shard = np.searchsorted(self.offsets, index, side="right") - 1
-        return shard, index - self.offsets[shard]
+
+def key_bucket(keys: np.ndarray, buckets: int) -> np.ndarray:
+    """The bucket of each row key (keys are not hashes: mix them first)."""
+    return hash_bucket(fmix64(keys.view(np.uint64)), buckets)
+
+
+def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct pairs ``(a[i], b[i])`` sorted by (a, b), and the index of each one's first copy.
+
+    Sorted on both columns (no ``a * n + b`` key, which overflows int64 past ~3e9 rows)."""
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    new = np.ones(len(a), bool)
+    new[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[new], b[new], order[new]
 
 
 def clusters(a: np.ndarray, b: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Connected components of the similar pairs ``(a[i], b[i])`` (global indices).
+    """Connected components of the similar pairs ``(a[i], b[i])`` (row keys) of one bucket.
 
     Returns ``(removed, survivor, best_score)``: every member of a component but its smallest
-    index is removed, as a duplicate of that smallest index; ``best_score`` is the highest score
-    of the pairs that touch the removed row. Sorted by removed index.
+    key is removed, as a duplicate of that smallest key; ``best_score`` is the highest score of
+    the pairs that touch the removed row. Sorted by removed key.
     """
     if not len(a):
         empty = np.zeros(0, np.int64)
@@ -55,32 +71,27 @@ def clusters(a: np.ndarray, b: np.ndarray, score: np.ndarray) -> tuple[np.ndarra
     return nodes[removed], nodes[first[label[removed]]], best[removed]
 
 
-def removal_tables(index: GlobalIndex, removed: np.ndarray, survivor_ids: list[str | None],
-                   reason: str, score: np.ndarray | None) -> Iterator[pa.Table]:
+def removal_tables(removed: np.ndarray, survivor_ids: np.ndarray, reason: str,
+                   score: np.ndarray | None) -> Iterator[pa.Table]:
     """REMOVAL_SCHEMA tables, one per stream shard that loses rows (each a Parquet row group,
     so a filter shard reads only its own with a ``shard ==`` predicate)."""
     order = np.argsort(removed, kind="stable")
     removed = removed[order]
-    survivor_ids = [survivor_ids[i] for i in order]
+    survivors = np.asarray(survivor_ids)
+    survivors = pa.array(survivors.astype("U") if survivors.dtype.kind == "S" else survivors, pa.string())
+    survivors = survivors.take(pa.array(order)) if len(order) else survivors
     score = score[order] if score is not None else None
-    shard, row = index.split(removed)
+    shard, row = split_keys(removed)
     bounds = np.flatnonzero(np.diff(shard, prepend=-1, append=-1))
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         yield pa.table({
             "shard": pa.array(shard[lo:hi], pa.int32()), "row": pa.array(row[lo:hi], pa.int32()),
             "reason": pa.array([reason] * (hi - lo), pa.string()),
-            "duplicate_of": pa.array(survivor_ids[lo:hi], pa.string()),
+            "duplicate_of": survivors.slice(lo, hi - lo),
             "score": pa.array(score[lo:hi] if score is not None else [None] * (hi - lo), pa.float64()),
         }, schema=REMOVAL_SCHEMA)
 
 
-def ids_at(root: Path, paths: list[str], index: GlobalIndex, rows: np.ndarray) -> list[str]:
-    """Sample ids at global indices, reading only the ``id`` column of the shards involved."""
-    shard, row = index.split(rows)
-    out: list[str] = [""] * len(rows)
-    for s in np.unique(shard):
-        pick = np.flatnonzero(shard == s)
-        ids = pq.read_table(root / paths[s], columns=["id"])["id"].take(pa.array(row[pick]))
-        for i, value in zip(pick, ids.to_pylist()):
-            out[i] = value
-    return out
+def as_ids(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """A sample-id column as fixed-width bytes (32 hex digits): compact, sortable."""
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype="S32")

@@ -97,7 +97,17 @@ def _text_buffer(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets.astype(np.int64) - lo
 
 
-def _word_spans(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def symbol_table(symbols: bytes) -> np.ndarray:
+    """A byte table for :func:`word_hashes`: these ASCII bytes become one-byte words."""
+    table = np.zeros(256, bool)
+    table[list(symbols)] = True
+    if (table & _IS_WORD).any():
+        raise ValueError("a symbol cannot be a word byte")
+    return table
+
+
+def _word_spans(data: np.ndarray, offsets: np.ndarray,
+                symbols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Byte offsets ``(starts, ends)`` of every word, in order; ``ends`` are exclusive."""
     n = int(offsets[-1])
     flags = np.zeros(n + 2, bool)  # flags[i + 1]: byte i is a word byte
@@ -112,18 +122,25 @@ def _word_spans(data: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.n
     joined = inner[flags[inner] & flags[inner + 1]]
     first[joined] = True
     after[joined] = True
-    return np.flatnonzero(first), np.flatnonzero(after)
+    starts, ends = np.flatnonzero(first), np.flatnonzero(after)
+    if symbols is not None:  # each symbol byte is a word of its own (never inside another word)
+        at = np.flatnonzero(symbols[data[:n]])
+        starts, ends = np.sort(np.concatenate([starts, at])), np.sort(np.concatenate([ends, at + 1]))
+    return starts, ends
 
 
-def word_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def word_hashes(texts: pa.Array, symbols: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(hash of every word in order, per-document word offsets of length ``len(texts) + 1``).
+
+    ``symbols`` (a :func:`symbol_table`): punctuation bytes kept as one-byte words instead of
+    dropped (decontamination keeps ``+``, ``-``, ``*``... so ``3 + 4`` and ``3 - 4`` differ).
 
     Per-byte work is one lookup and a few boolean passes; each word's first 8 bytes are then
     read in one gather, so the 64-bit arithmetic runs once per word (and once more per further
     8 bytes of a long word).
     """
     data, offsets = _text_buffer(texts)
-    starts, ends = _word_spans(data, offsets)
+    starts, ends = _word_spans(data, offsets, symbols)
     if not len(starts):
         return np.zeros(0, np.uint64), np.zeros(len(offsets), np.int64)
     lengths = ends - starts

@@ -141,10 +141,20 @@ class IndexedFilterStage(FilterStage):
     def removals(self, table: pa.Table, spec: ShardSpec, ctx: ShardContext) -> dict[int, Removal]:
         out: dict[int, Removal] = {}
         for path in spec.params["removal_tables"]:
-            hits = pq.read_table(ctx.run_root / path, filters=[("shard", "=", spec.params["position"])])
-            for rec in hits.to_pylist():
+            for rec in shard_removals(ctx.run_root / path, spec.params["position"]).to_pylist():
                 out[rec["row"]] = Removal(rec["reason"], rec["duplicate_of"], rec["score"])
         return out
+
+
+def shard_removals(path: Path, position: int) -> pa.Table:
+    """The rows of one stream shard in a removal table (one row group per shard, found from the
+    footer's statistics: every filter shard opens every removal table, so this stays cheap)."""
+    pf = pq.ParquetFile(path)
+    col = pf.schema_arrow.get_field_index("shard")
+    groups = [g for g in range(pf.num_row_groups)
+              if (st := pf.metadata.row_group(g).column(col).statistics).min <= position <= st.max]
+    table = pf.read_row_groups(groups)
+    return table.filter(pc.equal(table["shard"], position))
 
 
 def removal_summary(run) -> dict[str, dict[str, Any]]:

@@ -90,7 +90,13 @@ class RayExecutor(Executor):
             if self.address is None:
                 start_local_ray(self.workers or os.cpu_count() or 1)
             else:
-                ray.init(address=self.address, configure_logging=False)
+                try:
+                    ray.init(address=self.address, configure_logging=False)
+                except ConnectionError as exc:
+                    raise UserError(f"could not join the Ray cluster at {self.address}: {exc}. "
+                                    f"Ray clusters use token authentication by default: set "
+                                    f"RAY_AUTH_MODE=token and give the cluster's token in "
+                                    f"RAY_AUTH_TOKEN (or ~/.ray/auth_token); see docs/ray.md") from None
             self._owns_ray = True
         if self._task is None:
             self._task = _remote_execute_shard()

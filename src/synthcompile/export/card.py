@@ -2,7 +2,8 @@
 
 A single-shard reduce at the end: it links the pack shards into ``data/`` under Hugging Face
 split names, writes ``tokens/index.json``, ``tokenizer.json``, ``diversity.json`` and the
-dataset card ``README.md``. It streams the pack shards one at a time (memory: a shard).
+dataset card ``README.md``. It streams the pack shards row group by row group and the token
+files a chunk at a time, into bounded counters (export/diversity.py): memory is a row group.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import yaml
 
 from synthcompile.atomic import commit, sha256_file, tmp_path, write_atomic
 from synthcompile.export.diversity import AXES, Diversity
-from synthcompile.export.mix import PROBE_STAGE
 from synthcompile.export.pack import EXPORT_DIR, TEXT_SCHEMA, TOKENS_DIR
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
 from synthcompile.recipe import ExportSection
@@ -28,6 +28,7 @@ from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 FORMAT = "synthcompile.tokens"
 FORMAT_VERSION = 1
+TOKEN_CHUNK = 1 << 20  # tokens read at a time from a token file
 
 CARD_SCHEMA = pa.schema([
     pa.field("path", pa.string(), nullable=False),  # relative to the export directory
@@ -77,8 +78,7 @@ class CardStage(Stage):
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         return [ShardSpec(stage=self.name, index=0, name="card",
-                          params={"tokenizer": upstream.paths("tokenizer")[0],
-                                  "mix": upstream.paths("mix")[0]},
+                          params={"tokenizer": upstream.paths("tokenizer")[0]},
                           inputs=tuple(upstream.paths("pack")))]
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
@@ -87,43 +87,38 @@ class CardStage(Stage):
         dtype = token_dtype(vocab_size)
         seq_len = self.section.pack.seq_len if self.section.pack else None
         files: list[dict[str, Any]] = []
-        train = [p for p in spec.inputs if Path(p).stem.startswith("train-")
-                 and pq.ParquetFile(ctx.run_root / p).metadata.num_rows]
-        probe = [p for p in spec.inputs if Path(p).stem.startswith("probe-")
-                 and pq.ParquetFile(ctx.run_root / p).metadata.num_rows]
         diversity = Diversity()
-        token_files, splits = [], {}
-        for split, paths in (("train", train), ("probe", probe)):
+        token_files: list[dict[str, Any]] = []
+        splits: dict[str, int] = {}
+        stages: dict[str, dict[str, int]] = {}  # curriculum stage -> documents, tokens
+        for split in ("train", "probe"):
+            paths = [p for p in spec.inputs if Path(p).stem.startswith(f"{split}-")
+                     and pq.ParquetFile(ctx.run_root / p).metadata.num_rows]
             splits[split] = 0
             for i, rel in enumerate(paths):
                 src = ctx.run_root / rel
                 rows = pq.ParquetFile(src).metadata.num_rows
                 splits[split] += rows
-                if split == "train":
-                    diversity.add_rows(pq.read_table(src, columns=[*AXES, "structured", "n_tokens"]))
+                tokens = self._count_rows(src, diversity, stages) if split == "train" else 0
                 if self.section.text:
                     dst = root / "data" / f"{split}-{i:05d}-of-{len(paths):05d}.parquet"
                     _publish(src, dst)
                     files.append(self._entry(root, dst, "text", rows))
                 if split == "train" and seq_len:
                     bin_path = root / TOKENS_DIR / f"{Path(rel).stem}.bin"
+                    length = bin_path.stat().st_size // dtype.itemsize
                     stream = np.memmap(bin_path, dtype=dtype, mode="r")
-                    diversity.add_tokens(np.asarray(stream), eos)
-                    meta = pq.read_table(src, columns=["n_tokens"])["n_tokens"].to_numpy()
-                    token_files.append({"path": bin_path.name, "documents": rows,
-                                        "tokens": int(meta.sum()), "sequences": len(stream) // seq_len,
-                                        "bytes": bin_path.stat().st_size, "sha256": sha256_file(bin_path)})
-                    files.append(self._entry(root, bin_path, "tokens", len(stream) // seq_len))
+                    for lo in range(0, length, TOKEN_CHUNK):
+                        diversity.add_tokens(np.asarray(stream[lo:lo + TOKEN_CHUNK]), eos)
                     del stream
+                    entry = self._entry(root, bin_path, "tokens", length // seq_len)
+                    files.append(entry)
+                    token_files.append({"path": bin_path.name, "documents": rows, "tokens": tokens,
+                                        "sequences": length // seq_len, "bytes": entry["bytes"],
+                                        "sha256": entry["sha256"]})
         stats = diversity.result()
         ctx.stats["train_documents"] = splits["train"]
         ctx.stats["probe_documents"] = splits["probe"]
-        mix = pq.read_table(ctx.run_root / spec.params["mix"], columns=["stage", "n_tokens"])
-        stages = {}
-        for stage, n in zip(mix["stage"].to_pylist(), mix["n_tokens"].to_pylist()):
-            stages.setdefault(stage, {"documents": 0, "tokens": 0})
-            stages[stage]["documents"] += 1
-            stages[stage]["tokens"] += n
         written = {
             "diversity.json": json.dumps(stats, indent=1, sort_keys=True) + "\n",
             "tokenizer.json": tok.to_str(pretty=True),
@@ -140,6 +135,22 @@ class CardStage(Stage):
             write_atomic(root / rel, text)
             files.append(self._entry(root, root / rel, "meta", 0))
         yield pa.Table.from_pylist(sorted(files, key=lambda f: f["path"]), schema=CARD_SCHEMA)
+
+    @staticmethod
+    def _count_rows(path: Path, diversity: Diversity, stages: dict[str, dict[str, int]]) -> int:
+        """Diversity counters and per-stage totals of one pack shard, a row group at a time;
+        returns its tokens."""
+        total = 0
+        for batch in pq.ParquetFile(path).iter_batches(columns=[*AXES, "structured", "n_tokens", "mix_stage"]):
+            diversity.add_rows(batch)
+            grouped = pa.table({"s": batch.column("mix_stage"), "n": batch.column("n_tokens")}) \
+                .group_by("s").aggregate([("n", "sum"), ("n", "count")])
+            for stage, tokens, docs in zip(*(grouped[c].to_pylist() for c in ("s", "n_sum", "n_count"))):
+                entry = stages.setdefault(stage, {"documents": 0, "tokens": 0})
+                entry["documents"] += docs
+                entry["tokens"] += tokens
+                total += tokens
+        return total
 
     @staticmethod
     def _entry(root: Path, path: Path, kind: str, rows: int) -> dict[str, Any]:
@@ -165,19 +176,25 @@ class CardStage(Stage):
                  "`mix_stage`, then shuffled; `position` is the rank).",
                  f"- `probe`: {splits['probe']:,} held-out documents, never in `train` nor in the token files.",
                  "", "## Curriculum", "", "| stage | documents | tokens |", "|---|---:|---:|"]
-        lines += [f"| {name} | {s['documents']:,} | {s['tokens']:,} |" for name, s in stages.items() if name != PROBE_STAGE]
+        lines += [f"| {name} | {s['documents']:,} | {s['tokens']:,} |" for name, s in stages.items()]
         if seq_len:
             lines += ["", "## Token files", "",
                       f"`tokens/*.bin`: raw little-endian `{dtype.name}` ids, no header, sequences of "
                       f"{seq_len} tokens; vocabulary {vocab_size:,} (`tokenizer.json`). Each document is "
                       "followed by the EOS id; the last sequence of a file is padded with EOS. A row's "
-                      "tokens are `np.memmap(token_file)[token_offset:token_offset + n_tokens]`. "
-                      "See `tokens/index.json`."]
+                      f'tokens are `np.memmap("tokens/" + token_file, dtype="{dtype.str}", mode="r")'
+                      "[token_offset:token_offset + n_tokens]`. See `tokens/index.json`."]
         lex = stats["lexical"]
         lines += ["", "## Diversity", "",
-                  f"distinct-1/2/3 over tokens: {lex['distinct_1']}, {lex['distinct_2']}, {lex['distinct_3']}",
+                  f"distinct-1/2/3 over tokens: {lex['distinct_1']}, {lex['distinct_2']}, {lex['distinct_3']} "
+                  f"(distinct n-grams counted: {', '.join(sorted({lex[f'distinct_{n}_counted'] for n in (1, 2, 3)}))})",
                   ""]
         lines += [f"- {axis}: {d['values']} values, evenness {d['evenness']}" for axis, d in stats["axes"].items()]
+        if "entities" in stats:
+            e = stats["entities"]
+            lines += [f"- entities: {e['distinct']:,} distinct in {e['samples_with_entities']:,} samples, "
+                      f"{e['min_mentions']}-{e['max_mentions']} mentions each (median {e['median_mentions']}), "
+                      f"evenness {e['evenness']} (counted: {e['counted']})"]
         lines += ["", "## Loading", "", "```python", "import datasets",
                   'ds = datasets.load_dataset("parquet", data_dir="path/to/export")', "```", ""]
         return "\n".join(lines)

@@ -1,28 +1,26 @@
 """The pack stage: documents in mix order -> fixed-length token sequences and text rows.
 
-One shard per pack part (a contiguous range of the mix order, so part files in order keep the
-curriculum), plus one for the probe split. A shard reads the mix index rows of its part and,
-from the tokenized shards, only the row groups that hold its documents; memory is bounded by
-the part. It writes ``export/tokens/train-NNNNN.bin`` (format: docs/export.md) itself,
+One shard per pack part: train parts are consecutive ranges of the training order (part files in
+order keep the curriculum); probe parts hold the probe split. Part *k* reads only its own rows,
+bucket *k* of every ``mix`` shard (synthcompile.partition), and sorts just them; memory is
+bounded by the part. It writes ``export/tokens/train-NNNNN.bin`` (format: docs/export.md) itself,
 atomically, and yields the documents' text rows with where their tokens are, which the card
 stage publishes as the Parquet text export.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from synthcompile.atomic import write_atomic
+from synthcompile.export.mix import MIX_SCHEMA, n_stages, train_parts
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
-from synthcompile.export.tokenize import TOKENIZED_SCHEMA
-from synthcompile.recipe import PackSection
+from synthcompile.partition import bucket_count, read_bucket_with_start
+from synthcompile.recipe import MixSection, PackSection
 from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
@@ -56,61 +54,36 @@ def pack_documents(values: np.ndarray, lengths: np.ndarray, eos: int, seq_len: i
     return out, starts
 
 
-def read_rows(run_root: Path, paths: list[str], shard: np.ndarray, row: np.ndarray) -> pa.Table:
-    """Rows (shard[i], row[i]) of the tokenized shards, in the given order.
-
-    Only the row groups holding a wanted row are read, one source shard at a time.
-    """
-    pieces, where = [], []
-    wanted: dict[int, list[int]] = defaultdict(list)
-    for i, s in enumerate(shard):
-        wanted[int(s)].append(i)
-    for s in sorted(wanted):
-        idx = np.array(wanted[s])
-        pf = pq.ParquetFile(run_root / paths[s])
-        bounds = np.cumsum([0] + [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)])
-        rows = row[idx].astype(np.int64)
-        group = np.searchsorted(bounds, rows, side="right") - 1
-        groups = np.unique(group)
-        table = pf.read_row_groups(groups.tolist())
-        # Position of each wanted row inside the concatenation of the groups read.
-        sizes = bounds[groups + 1] - bounds[groups]
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        local = starts[np.searchsorted(groups, group)] + rows - bounds[group]
-        pieces.append(table.take(local))
-        where.append(idx)
-    if not pieces:
-        return TOKENIZED_SCHEMA.empty_table()
-    table = pa.concat_tables(pieces)
-    return table.take(np.argsort(np.concatenate(where), kind="stable"))
-
-
 class PackStage(Stage):
     name = "pack"
     role = "export"
     schema = TEXT_SCHEMA
 
-    def __init__(self, section: PackSection | None):
+    def __init__(self, section: PackSection | None, mix: MixSection | None):
         self.section = section
+        self.mix = mix
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
-        common = {"mix": upstream.paths("mix")[0], "tokenizer": upstream.paths("tokenizer")[0]}
-        inputs = tuple(upstream.paths("tokenize"))
-        parts = len(inputs)
+        inputs = tuple(upstream.paths("mix"))
+        train = train_parts(len(inputs), n_stages(self.mix))
+        common = {"tokenizer": upstream.paths("tokenizer")[0]}
         specs = [ShardSpec(stage=self.name, index=k, name=f"train-{k:05d}",
-                           params={**common, "part": k, "split": "train"}, inputs=inputs)
-                 for k in range(parts)]
-        specs.append(ShardSpec(stage=self.name, index=parts, name="probe-00000",
-                               params={**common, "part": parts, "split": "probe"}, inputs=inputs))
+                           params={**common, "bucket": k, "split": "train"}, inputs=inputs)
+                 for k in range(train)]
+        specs += [ShardSpec(stage=self.name, index=train + j, name=f"probe-{j:05d}",
+                            params={**common, "bucket": train + j, "split": "probe"}, inputs=inputs)
+                  for j in range(bucket_count(len(inputs)))]
         return specs
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         p = spec.params
-        index = pq.read_table(ctx.run_root / p["mix"], filters=[("part", "=", p["part"])])
-        if index.num_rows == 0:
+        docs, start = read_bucket_with_start(ctx.run_root, list(spec.inputs), p["bucket"], schema=MIX_SCHEMA)
+        if docs.num_rows == 0:
             return
-        docs = read_rows(ctx.run_root, list(spec.inputs), index["shard"].to_numpy(),
-                         index["row"].to_numpy())
+        # Train: shuffle order (the part is one shuffle-key range of one curriculum stage); probes:
+        # input order. Shard and row break ties (equal texts have equal keys).
+        keys = ["shuffle_key", "shard", "row"] if p["split"] == "train" else ["shard", "row"]
+        docs = docs.sort_by([(k, "ascending") for k in keys])
         n = docs.num_rows
         token_file, offsets = None, None
         if self.section is not None and p["split"] == "train":
@@ -126,11 +99,10 @@ class PackStage(Stage):
             ctx.stats["sequences"] += len(stream) // self.section.seq_len
             ctx.stats["padding"] += len(stream) - int(lengths.sum()) - n
         ctx.stats["documents"] += n
-        out = docs.select(SAMPLE_SCHEMA.names)
-        out = (out.append_column("mix_stage", index["stage"])
-               .append_column("position", index["position"])
+        yield (docs.select(SAMPLE_SCHEMA.names)
+               .append_column("mix_stage", docs["mix_stage"])
+               .append_column("position", pa.array(np.arange(start, start + n, dtype=np.int64)))
                .append_column("n_tokens", docs["n_tokens"])
                .append_column("token_file", pa.array([token_file] * n, pa.string()))
                .append_column("token_offset", pa.array(offsets, pa.int64()) if offsets is not None
                               else pa.nulls(n, pa.int64())))
-        yield out

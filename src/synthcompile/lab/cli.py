@@ -132,16 +132,22 @@ def curves(run: OutArg):
 def sweep(
     config: Annotated[Path, typer.Argument(help="sweep YAML: arms (recipes) x models x seeds")],
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="default: the sweep's")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="workers for building the recipes")] = 1,
+    workers: Annotated[Optional[int], typer.Option(min=1, help="workers for building the recipes "
+                                                              "(default: all cores)")] = None,
+    jobs: Annotated[Optional[int], typer.Option(min=1, help="cells trained at once, one process each "
+                                                           "(default: as many as the cores hold)")] = None,
     arm: Annotated[Optional[list[str]], typer.Option(help="run only this arm (repeatable); "
                                                           "the report covers every finished cell")] = None,
 ):
     """Build each arm's recipe, train every cell of the grid, probe, and write compare.html."""
+    import os
+
     from synthcompile.lab.sweep import load_sweep, run_sweep
 
     spec = load_sweep(config, out=out_dir)
     with _bar() as bar:
-        html = run_sweep(spec, workers=workers, arms=arm, progress=RichProgress(bar), say=out.print)
+        html = run_sweep(spec, workers=workers or os.cpu_count() or 1, jobs=jobs, arms=arm,
+                         progress=RichProgress(bar), say=out.print)
     out.print(f"[bold green]done[/]: {html.resolve()}")
 
 

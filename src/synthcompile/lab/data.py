@@ -74,6 +74,12 @@ class Export:
             return pa.table({})
         return pa.concat_tables([pq.read_table(p, columns=columns) for p in paths])
 
+    def identity(self) -> str:
+        """What the data is: the hash of the recipe the run was built from (input files included).
+        A run rebuilt from an edited recipe has another identity, so training on it starts over."""
+        manifest = json.loads((self.run / "manifest.json").read_text())
+        return manifest["recipe"]["hash"]
+
     def tokenizer(self) -> Tokenizer:
         return Tokenizer.from_file(str(self.tokenizer_path))
 

@@ -8,6 +8,9 @@ any build); each cell trains into ``<out>/<arm>-<model>-s<seed>`` (resumable lik
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
@@ -100,12 +103,54 @@ def build_arm(arm: Arm, out: Path, workers: int) -> Path:
     return target
 
 
-def run_sweep(sweep: Sweep, *, workers: int = 1, arms: list[str] | None = None, progress=None,
-              say: Callable[[str], Any] = print) -> Path:
-    """Build, train and probe every cell (only ``arms`` when given); cells already finished
-    are skipped, interrupted ones resume. The report covers every finished cell."""
-    from synthcompile.lab.compare import write_compare
+def cell_threads(config: LabConfig) -> int:
+    """The CPU threads a cell trains with (its config's, else the default for its model size)."""
+    if config.threads:
+        return config.threads
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from synthcompile.lab.data import Export
+    from synthcompile.lab.models import count_parameters, cpu_threads, model_config
+
+    export = Export(config.run)
+    hf = model_config(config.model, vocab_size=export.vocab_size, max_len=config.train.seq_len,
+                      eos_id=export.eos_id)
+    with torch.device("meta"):  # shapes only: no memory, no initialisation
+        n = count_parameters(AutoModelForCausalLM.from_config(hf))
+    return cpu_threads(n)
+
+
+def default_jobs(configs: list[LabConfig]) -> int:
+    """Cells trained at once: as many as the cores hold at each cell's thread count. Small models
+    train fastest on one thread each, so on a 2-core machine two cells run side by side."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not configs:
+        return 1
+    return max(1, min(len(configs), cores // max(cell_threads(c) for c in configs)))
+
+
+def run_cell(config: LabConfig, progress=None) -> tuple[str, float | None, float]:
+    """Train and probe one cell; retrains from scratch when its data or config changed since an
+    earlier run in the same directory (the sweep rebuilds edited recipes). Returns (name,
+    probe accuracy, wall seconds)."""
+    from synthcompile.lab.data import Export
     from synthcompile.lab.experiment import train_and_probe
+    from synthcompile.lab.train import run_hash, stale
+
+    fresh = stale(config.out_dir(), run_hash(config, Export(config.run)))
+    outcome = train_and_probe(config, fresh=fresh, progress=progress)
+    accuracy = outcome.report.accuracy if outcome.report is not None else None
+    return config.name, accuracy, outcome.wall_seconds
+
+
+def run_sweep(sweep: Sweep, *, workers: int = 1, jobs: int | None = None, arms: list[str] | None = None,
+              progress=None, say: Callable[[str], Any] = print) -> Path:
+    """Build, train and probe every cell (only ``arms`` when given); cells already finished
+    are skipped, interrupted ones resume. ``jobs`` cells train at once, each in its own process
+    (default: :func:`default_jobs`); a cell's result does not depend on how many run beside it.
+    The report covers every finished cell."""
+    from synthcompile.lab.compare import write_compare
 
     out = sweep.out_dir()
     unknown = set(arms or ()) - {a.name for a in sweep.arms}
@@ -113,14 +158,27 @@ def run_sweep(sweep: Sweep, *, workers: int = 1, arms: list[str] | None = None, 
         raise UserError(f"no arm named {', '.join(sorted(unknown))} in sweep {sweep.name}")
     chosen = [a for a in sweep.arms if not arms or a.name in arms]
     runs = {arm.name: build_arm(arm, out, workers) for arm in chosen}
-    for arm, model, seed in sweep.cells():
-        if arm.name not in runs:
-            continue
-        config = sweep.cell_config(arm, model, seed, runs[arm.name])
-        say(f"[bold]{config.name}[/]")
-        outcome = train_and_probe(config, progress=progress)
-        if outcome.report is not None:
-            say(f"{config.name}: probe accuracy {outcome.report.accuracy:.1%}, wall {outcome.wall_seconds:,.0f} s")
+    configs = [sweep.cell_config(arm, model, seed, runs[arm.name])
+               for arm, model, seed in sweep.cells() if arm.name in runs]
+    jobs = jobs or default_jobs(configs)
+
+    def report(name: str, accuracy: float | None, wall: float) -> None:
+        if accuracy is not None:
+            say(f"{name}: probe accuracy {accuracy:.1%}, wall {wall:,.0f} s")
+
+    if jobs == 1:
+        for config in configs:
+            say(f"[bold]{config.name}[/]")
+            report(*run_cell(config, progress))
+    else:
+        # Processes, not threads: each cell sets torch's thread count for its whole process.
+        # spawn: a clean interpreter per cell (no torch or tokenizer threads inherited by fork).
+        say(f"training {len(configs)} cells, {jobs} at a time (logs: {out}/<cell>/log.jsonl)")
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(jobs, mp_context=ctx) as pool:
+            futures = [pool.submit(run_cell, config) for config in configs]
+            for future in as_completed(futures):
+                report(*future.result())
     cells = [out / f"{a.name}-{m.name}-s{s}" for a, m, s in sweep.cells()]
     done = [c for c in cells if (c / "probe.json").is_file()]
     return write_compare(done, out / "compare.html", title=sweep.name)

@@ -16,6 +16,7 @@ Output directory::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import shutil
@@ -98,6 +99,17 @@ def eval_loss(model: torch.nn.Module, rows: np.ndarray, device: torch.device, ba
     return total / count
 
 
+def run_hash(config: LabConfig, export: Export) -> str:
+    """What determines the trained weights: the config and the data it trains on."""
+    return hashlib.sha256(f"{config.content_hash()}:{export.identity()}".encode()).hexdigest()
+
+
+def stale(out: Path, run_hash: str) -> bool:
+    """Whether ``out`` holds a run of another config or other data than ``run_hash`` says."""
+    meta = Path(out) / "lab.json"
+    return meta.is_file() and json.loads(meta.read_text()).get("hash") != run_hash
+
+
 def latest_checkpoint(out: Path) -> Path | None:
     done = sorted(p for p in (out / CHECKPOINTS).glob("step-*") if (p / "trainer.pt").is_file())
     return done[-1] if done else None
@@ -135,13 +147,14 @@ class Trainer:
         self.model.to(self.device)
         self.eval_rows = eval_rows(self.export, t.eval_documents, t.seq_len)
 
+    @property
+    def run_hash(self) -> str:
+        return run_hash(self.config, self.export)
+
     def _prepare_out(self, fresh: bool) -> None:
-        meta = self.out / "lab.json"
-        if meta.is_file() and not fresh:
-            old = json.loads(meta.read_text()).get("hash")
-            if old != self.config.content_hash():
-                raise UserError(f"{self.out} holds a run of a different lab config: pass --fresh "
-                                "or choose another out")
+        if stale(self.out, self.run_hash) and not fresh:
+            raise UserError(f"{self.out} holds a run of a different lab config or data: pass --fresh "
+                            "or choose another out")
         if fresh and self.out.exists():
             shutil.rmtree(self.out)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -167,7 +180,8 @@ class Trainer:
         """
         c, t = self.config, self.config.train
         (self.out / "lab.json").write_text(json.dumps(
-            {"hash": c.content_hash(), "config": c.model_dump(mode="json"), "info": self.info()}, indent=1))
+            {"hash": self.run_hash, "data": self.export.identity(), "config": c.model_dump(mode="json"),
+             "info": self.info()}, indent=1))
         state = self._resume()
         step, tokens = state["step"], state["tokens"]
         log = open(self.out / "log.jsonl", "a", buffering=1)  # line-buffered: follow it live
@@ -266,12 +280,20 @@ class Trainer:
             _truncate_jsonl(self.out / name, state["step"])
         return state
 
+    def hf_tokenizer(self):
+        """The corpus tokenizer as a transformers tokenizer (``AutoTokenizer`` loads it back)."""
+        from transformers import PreTrainedTokenizerFast
+
+        eos = self.export.tokenizer().id_to_token(self.export.eos_id)
+        return PreTrainedTokenizerFast(tokenizer_file=str(self.export.tokenizer_path), eos_token=eos,
+                                       bos_token=eos, pad_token=eos)
+
     def _save_final(self) -> None:
         final = self.out / "model"
         tmp = self.out / ".tmp-model"
         shutil.rmtree(tmp, ignore_errors=True)
         self.model.save_pretrained(tmp)
-        shutil.copyfile(self.export.tokenizer_path, tmp / "tokenizer.json")
+        self.hf_tokenizer().save_pretrained(tmp)  # tokenizer.json + tokenizer_config.json
         shutil.rmtree(final, ignore_errors=True)
         tmp.rename(final)
 

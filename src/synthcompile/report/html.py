@@ -1,8 +1,9 @@
 """A self-contained HTML report of a run: inline SVG plots (matplotlib), no external assets.
 
 Sections: overview, tokens per family, curation removals per stage, verification pass rates,
-difficulty and length histograms, diversity. Each reads what the run holds and is left out
-(with a note) when the run has no such data, e.g. no curate or export stages.
+difficulty and length histograms, diversity (distinct-n and the distribution of every axis,
+plotted; entity coverage). Each reads what the run holds and is left out (with a note) when the
+run has no such data, e.g. no curate or export stages.
 """
 
 from __future__ import annotations
@@ -84,11 +85,40 @@ def _curation(run: RunDir, manifest: dict[str, Any]) -> str:
             parts.append(f"<h3>{html.escape(name)}</h3>" + _table(["counter", "value"], sorted(stats.items())))
     else:
         parts.append('<p class="note">No curate stages in this run (no deduplication or decontamination).</p>')
-    if "mix" in stages:
-        mix = _stage_stats(run, "mix")
+    if "mix_plan" in stages:
+        mix = _stage_stats(run, "mix_plan")
         balance = sorted((k.removeprefix("balance:"), v) for k, v in mix.items() if k.startswith("balance:"))
         if balance:
             parts.append("<h3>balance (kept per group)</h3>" + _table(["group", "samples"], balance))
+    return "".join(parts)
+
+
+TOP_VALUES = 20  # values plotted per axis; the rest are summed into one bar
+
+
+def _diversity(diversity: dict[str, Any]) -> str:
+    """distinct-n and per-axis distributions as plots, with their tables; entity coverage."""
+    lex = diversity["lexical"]
+    ns = [n for n in (1, 2, 3) if lex[f"distinct_{n}"] is not None]
+    rows = [[f"distinct-{n}", lex[f"distinct_{n}"], f"{lex[f'distinct_{n}_count']:,}",
+             lex.get(f"distinct_{n}_counted", "")] for n in (1, 2, 3)]
+    parts = ["<h3>Lexical diversity (distinct n-grams of the training tokens)</h3>",
+             _bars([f"distinct-{n}" for n in ns], [lex[f"distinct_{n}"] for n in ns],
+                   "share of n-grams distinct", "{:.3f}"),
+             _table(["lexical", "share distinct", "distinct n-grams", "counted"], rows)]
+    axes = [[axis, d["values"], d["evenness"]] for axis, d in diversity["axes"].items()]
+    parts.append(_table(["axis", "values", "evenness (normalised entropy)"], axes))
+    for axis, d in diversity["axes"].items():
+        ranked = sorted(d["samples"].items(), key=lambda kv: (-kv[1], kv[0]))
+        labels = [k for k, _ in ranked[:TOP_VALUES]]
+        values = [v for _, v in ranked[:TOP_VALUES]]
+        if len(ranked) > TOP_VALUES:
+            labels.append(f"{len(ranked) - TOP_VALUES} others")
+            values.append(sum(v for _, v in ranked[TOP_VALUES:]))
+        parts.append(f"<h3>{html.escape(axis)}: samples per value (evenness {d['evenness']})</h3>"
+                     + _bars(labels, values, "training samples"))
+    if "entities" in diversity:
+        parts.append("<h3>Entity coverage</h3>" + _table(["entities", "value"], sorted(diversity["entities"].items())))
     return "".join(parts)
 
 
@@ -138,14 +168,7 @@ def build_report(run: RunDir) -> str:
         labels = [f"{lo}-{hi - 1}" for lo, hi in zip(hist["bins"], hist["bins"][1:])] + [f"{hist['bins'][-1]}+"]
         sections.append(("length", "Length histogram (tokens per document)",
                          _bars(labels, hist["counts"], "documents")))
-        lex = diversity["lexical"]
-        rows = [[f"distinct-{n}", lex[f"distinct_{n}"], f"{lex[f'distinct_{n}_count']:,}"] for n in (1, 2, 3)]
-        axes = [[axis, d["values"], d["evenness"]] for axis, d in diversity["axes"].items()]
-        body = (_table(["lexical", "share distinct", "distinct n-grams"], rows)
-                + _table(["axis", "values", "evenness (normalised entropy)"], axes))
-        if "entities" in diversity:
-            body += _table(["entities", "value"], sorted(diversity["entities"].items()))
-        sections.append(("diversity", "Diversity", body))
+        sections.append(("diversity", "Diversity", _diversity(diversity)))
     else:
         sections.append(("length", "Length histogram", '<p class="note">No export in this run.</p>'))
         sections.append(("diversity", "Diversity", '<p class="note">No export in this run.</p>'))

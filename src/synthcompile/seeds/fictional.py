@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from synthcompile.rng import derive_rng
-from synthcompile.seeds.fictional_templates import INVERSE_QUESTIONS, QUESTIONS, STATEMENTS
+from synthcompile.seeds.fictional_templates import INVERSE_QUESTIONS, QUESTIONS, STATEMENTS, TIMELINE
 from synthcompile.seeds.kg import Entity, Graph, Relation
 
 _ONSETS = ("b", "br", "c", "d", "dr", "f", "g", "h", "j", "k", "kl", "l", "m", "n", "p", "r",
@@ -31,7 +31,7 @@ FIELDS = ("physics", "chemistry", "biology", "mathematics", "economics", "lingui
           "veterinary science", "literature", "journalism", "accounting", "nursing", "robotics",
           "cryptography")
 
-# (name, label, inverse label, value type, subject type): the relations, in bio order.
+# (name, label, inverse label, value type): the relations, in bio order.
 _RELATIONS = (
     ("birth_date", "date of birth", None, "date"),
     ("birth_city", "place of birth", "birthplace of", "entity"),
@@ -46,6 +46,10 @@ _RELATIONS = (
     ("founded", "founding year", None, "date"),
     ("employees", "number of employees", None, "number"),
 )
+
+
+# Entity types that have facts of their own (fields only appear as values).
+SUBJECT_TYPES = ("person", "city", "country", "organisation", "university")
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ class WorldSize:
         cities = self.cities or max(10, self.people // 100)
         sizes = WorldSize(
             people=self.people, cities=cities,
-            countries=self.countries or max(3, cities // 10),
+            countries=self.countries or min(cities, max(3, cities // 10)),
             organisations=self.organisations or max(5, self.people // 50),
             universities=self.universities or max(3, self.people // 500),
             fields=self.fields or min(len(FIELDS), 30))
@@ -80,7 +84,7 @@ class WorldSize:
 def relations() -> list[Relation]:
     return [Relation(name=name, label=label, inverse=inverse, cardinality="one", value=value,
                      templates=STATEMENTS[name], questions=QUESTIONS[name],
-                     inverse_questions=INVERSE_QUESTIONS.get(name, ()))
+                     inverse_questions=INVERSE_QUESTIONS.get(name, ()), timeline=TIMELINE.get(name, ""))
             for name, label, inverse, value in _RELATIONS]
 
 
@@ -123,6 +127,11 @@ class _Names:
         return self.fresh(lambda: self.rng.choice(forms).format(self._word(self.rng.randint(2, 3))))
 
 
+def _article(university: str) -> str:
+    """ "She studied at the University of X" but "at X University": names with "of" take "the"."""
+    return "the" if " of " in university else ""
+
+
 def fictional_world(size: WorldSize, seed: int = 0) -> Graph:
     """The world for ``size`` and ``seed``: the same arguments always give the same graph."""
     s = size.resolved()
@@ -146,7 +155,8 @@ def fictional_world(size: WorldSize, seed: int = 0) -> Graph:
     for oid in orgs:
         g.add_entity(Entity(oid, names.organisation(), "organisation", pronoun="it"))
     for uid in unis:
-        g.add_entity(Entity(uid, names.university(), "university", pronoun="it"))
+        name = names.university()
+        g.add_entity(Entity(uid, name, "university", pronoun="it", article=_article(name)))
 
     # Every country gets at least one city, and its first city is its capital.
     for i, cid in enumerate(cities):
@@ -173,4 +183,5 @@ def fictional_world(size: WorldSize, seed: int = 0) -> Graph:
         g.add_triple(pid, "university", unis[int(r() * len(unis))])
         g.add_triple(pid, "field", fields[int(r() * len(fields))])
         g.add_triple(pid, "employer", orgs[int(r() * len(orgs))])
+    g.settle_types()
     return g

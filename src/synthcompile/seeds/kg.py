@@ -1,33 +1,26 @@
-"""The knowledge-graph model, and loaders for graphs kept as JSONL, CSV or Parquet tables.
+"""The knowledge-graph model: entities, relations and triples, and the canonical form of values.
 
 A graph has entities (id, name, aliases, type), relations (name, label, inverse label,
 cardinality, value type) and triples (subject id, relation name, object). Objects are kept as
 canonical strings: an entity id, an ISO date (``1985``, ``1985-03`` or ``1985-03-12``, by
-precision), a decimal number (``1234``, ``0.5``) or free text.
-
-A user graph is three tables: entities, triples and (optionally) relations. Every row that does
-not fit (bad JSON, missing column, unknown entity or relation, value not of the declared type,
-second value of a one-valued relation) becomes a :class:`BadRow` with its file, line and reason;
-loading goes on with the next row.
+precision), a decimal number (``1234``, ``0.5``) or free text. Loaders: ``tables.py`` (a user's
+JSONL, CSV or Parquet tables), ``wikidata.py``, ``fictional.py``, ``real_world.py``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import json
 import re
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any, Iterator, Literal
+
+from synthcompile.seeds.labels import label_from_name
 
 ValueType = Literal["entity", "date", "number", "string"]
 VALUE_TYPES = ("entity", "date", "number", "string")
 CARDINALITIES = ("one", "many")
-FORMATS = ("jsonl", "csv", "parquet")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +30,12 @@ class Entity:
     type: str = "entity"
     aliases: tuple[str, ...] = ()
     pronoun: str | None = None  # "he", "she", "it": lets a verbalisation say it after the name
+    article: str = ""           # "the" for names said with one in running text ("the United Kingdom")
+
+    @property
+    def prose(self) -> str:
+        """The name as running text says it: "She studied at the University of Oxford"."""
+        return f"{self.article} {self.name}" if self.article else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +50,17 @@ class Relation:
     templates: tuple[str, ...] = ()          # statements over {s} and {o}
     questions: tuple[str, ...] = ()          # questions over {s}; the answer is the object(s)
     inverse_questions: tuple[str, ...] = ()  # questions over {o}; the answer is the subject(s)
+    timeline: str = ""       # a dated fact as a timeline entry over {s} ("{s} is born"); default: from the label
+    ask_inverse: bool = True  # False when the graph lists only some subjects of an object
+    subject_type: str = ""   # the one entity type of all subjects / objects, when they share one
+    object_type: str = ""    # (set by Graph.settle_types: "which person ...?")
 
     @property
     def noun(self) -> str:
-        return self.label or self.name.replace("_", " ").strip()
+        return self.label or label_from_name(self.name)
+
+    def __hash__(self) -> int:  # phrasing banks are cached per relation, looked up per sentence
+        return hash(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +69,14 @@ class BadRow:
     line: int
     reason: str
     record: Any = None
+
+
+@dataclass
+class LoadResult:
+    """A loaded graph and the input rows that could not be loaded (quarantined, never fatal)."""
+
+    graph: "Graph"
+    bad: list[BadRow] = field(default_factory=list)
 
 
 class Graph:
@@ -154,9 +168,30 @@ class Graph:
     def name(self, entity_id: str) -> str:
         return self.entities[entity_id].name
 
+    def prose(self, entity_id: str) -> str:
+        return self.entities[entity_id].prose
+
+    def settle_types(self) -> None:
+        """Record on each relation the entity type its subjects (objects) all share, if any."""
+        subjects: dict[str, set[str]] = {r: set() for r in self.relations}
+        objects: dict[str, set[str]] = {r: set() for r in self.relations}
+        for s, rels in self._out.items():
+            kind = self.entities[s].type
+            for r, objs in rels.items():
+                if objs:
+                    subjects[r].add(kind)
+                    if self.relations[r].value == "entity":
+                        objects[r].update(self.entities[o].type for o in objs)
+        for name, rel in self.relations.items():
+            self.relations[name] = replace(rel, subject_type=_only(subjects[name]), object_type=_only(objects[name]))
+
     def ordered_ids(self) -> list[str]:
         """Entity ids in a hashed, stable order: shards mix entity types and stay balanced."""
         return sorted(self.entities, key=lambda e: hashlib.blake2b(e.encode(), digest_size=8).digest())
+
+
+def _only(kinds: set[str]) -> str:
+    return next(iter(kinds)) if len(kinds) == 1 else ""
 
 
 def canonical_value(kind: str, value: Any) -> str:
@@ -207,176 +242,3 @@ def canonical_date(value: Any) -> str:
     except ValueError:
         raise ValueError(f"bad date {value!r}") from None
     return text
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading tables row by row, whatever the format.
-
-
-def detect_format(path: Path, fmt: str = "auto") -> str:
-    if fmt != "auto":
-        return fmt
-    suffix = path.suffix.lower().lstrip(".")
-    if suffix in ("jsonl", "ndjson", "json"):
-        return "jsonl"
-    if suffix in ("csv", "parquet"):
-        return suffix
-    raise ValueError(f"{path}: cannot tell the format from the extension (give format: jsonl, csv or parquet)")
-
-
-def read_rows(path: Path, fmt: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict | None, str | None]]:
-    """Yield (line, row, None) for good rows and (line, raw, reason) for bad ones.
-
-    ``line`` is the 1-based line of a JSONL or CSV file, or the 1-based row of a Parquet file.
-    """
-    reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[fmt]
-    for line, row, reason in reader(path):
-        if reason is None:
-            missing = [c for c in required if row.get(c) in (None, "")]
-            if missing:
-                reason = f"missing column: {', '.join(missing)}"
-        yield line, row, reason
-
-
-def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    with open(path, encoding="utf-8") as f:
-        for line, text in enumerate(f, 1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield line, text.rstrip("\n"), f"bad JSON: {exc.msg}"
-                continue
-            if not isinstance(row, dict):
-                yield line, row, "bad JSON: a row must be an object"
-                continue
-            yield line, row, None
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    # The csv module, not pyarrow.csv: we want every value as the text written (pyarrow infers
-    # column types, so "007" or "1e3" would change) and the line where each record starts for
-    # the quarantine, including rows with the wrong number of fields.
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None:
-            return
-        header = [h.strip() for h in header]
-        line = reader.line_num
-        for values in reader:
-            start, line = line + 1, reader.line_num
-            if not any(v.strip() for v in values):
-                continue
-            if len(values) != len(header):
-                yield start, values, f"bad CSV row: {len(values)} fields, header has {len(header)}"
-                continue
-            yield start, {h: (v if v != "" else None) for h, v in zip(header, values)}, None
-
-
-def _parquet_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    import pyarrow.parquet as pq
-
-    line = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
-        for row in batch.to_pylist():
-            line += 1
-            yield line, row, None
-
-
-def _split_list(value: Any) -> tuple[str, ...]:
-    """A list column: a real list (JSONL, Parquet) or ``a|b|c`` (CSV)."""
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = value.split("|")
-    return tuple(str(v).strip() for v in value if str(v).strip())
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading a user graph.
-
-
-@dataclass
-class LoadResult:
-    graph: Graph
-    bad: list[BadRow] = field(default_factory=list)
-
-
-def load_graph(entities: str | Path, triples: str | Path, relations: str | Path | None = None,
-               fmt: str = "auto") -> LoadResult:
-    """Read a graph from its tables; bad rows are set aside with their reasons, never fatal."""
-    result = LoadResult(Graph())
-    graph, bad = result.graph, result.bad
-    epath = Path(entities)
-    for line, row, reason in read_rows(epath, detect_format(epath, fmt), ("id", "name")):
-        if reason is None:
-            try:
-                graph.add_entity(Entity(id=str(row["id"]), name=str(row["name"]).strip(),
-                                        type=str(row.get("type") or "entity"),
-                                        aliases=_split_list(row.get("aliases")),
-                                        pronoun=row.get("pronoun") or None))
-                continue
-            except ValueError as exc:
-                reason = str(exc)
-        bad.append(BadRow(str(epath), line, reason, row))
-
-    tpath = Path(triples)
-    rows: list[tuple[int, dict]] = []
-    for line, row, reason in read_rows(tpath, detect_format(tpath, fmt), ("subject", "relation", "object")):
-        if reason is None:
-            rows.append((line, row))
-        else:
-            bad.append(BadRow(str(tpath), line, reason, row))
-
-    if relations is not None:
-        rpath = Path(relations)
-        for line, row, reason in read_rows(rpath, detect_format(rpath, fmt), ("name",)):
-            if reason is None:
-                try:
-                    graph.add_relation(_relation_from_row(row))
-                    continue
-                except ValueError as exc:
-                    reason = str(exc)
-            bad.append(BadRow(str(rpath), line, reason, row))
-    else:
-        for rel in infer_relations(graph, [row for _, row in rows]):
-            graph.add_relation(rel)
-
-    for line, row in rows:
-        try:
-            graph.add_triple(str(row["subject"]), str(row["relation"]), row["object"])
-        except ValueError as exc:
-            bad.append(BadRow(str(tpath), line, str(exc), row))
-    return result
-
-
-def _relation_from_row(row: dict) -> Relation:
-    return Relation(name=str(row["name"]), label=str(row.get("label") or ""),
-                    inverse=row.get("inverse") or None,
-                    cardinality=row.get("cardinality") or "many", value=row.get("value") or "entity",
-                    templates=_split_list(row.get("templates")),
-                    questions=_split_list(row.get("questions")),
-                    inverse_questions=_split_list(row.get("inverse_questions")))
-
-
-def infer_relations(graph: Graph, rows: list[dict]) -> list[Relation]:
-    """Relations of a graph given without a relations table, from all of its triples.
-
-    A relation is entity-valued when at least half of its objects are entity ids (the rest are
-    then unknown entity references), and one-valued when no subject has two distinct objects.
-    """
-    objects: dict[str, Counter] = {}
-    per_subject: dict[str, dict[str, set]] = {}
-    for row in rows:
-        r, s, o = str(row["relation"]), str(row["subject"]), str(row["object"])
-        objects.setdefault(r, Counter())[o in graph.entities] += 1
-        per_subject.setdefault(r, {}).setdefault(s, set()).add(o)
-    out = []
-    for r in sorted(objects):
-        known = objects[r]
-        one = all(len(v) == 1 for v in per_subject[r].values())
-        out.append(Relation(name=r, cardinality="one" if one else "many",
-                            value="entity" if known[True] >= max(known[False], 1) else "string"))
-    return out

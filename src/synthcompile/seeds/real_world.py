@@ -1,18 +1,37 @@
 """Real facts about the world's countries, from PyPI data packages, loaded at build time.
 
-``countryinfo`` ships capitals, borders, currencies, languages, regions, populations and areas;
-``pycountry`` turns ISO currency and language codes into names. Entities: countries (id =
-ISO alpha-3), their capitals, currencies, languages and regions. A fact naming a code that the
-packages do not resolve (a border with a country they lack) is a bad row, not a silent drop.
+``countryinfo`` ships capitals, borders, currencies, languages, regions, subregions, populations
+and areas; ``pycountry`` turns ISO currency and language codes into names. Entities: countries
+(id = ISO alpha-3), their capitals (each with its country), currencies, languages, subregions
+(each in its region) and regions. Capitals and subregions have facts of their own, so chains go
+through them: "the region of the country of Kingston" (city -> country -> subregion -> region).
+
+A fact naming a code that the packages do not resolve (a border with a country they lack) is a
+bad row, not a silent drop. Its ``line`` is the country's 1-based position in the packages'
+full country list ordered by ISO alpha-3 code (whatever ``regions`` keeps), so it is stable.
 """
 
 from __future__ import annotations
 
+import re
+
 from synthcompile.errors import UserError
-from synthcompile.seeds.kg import BadRow, Entity, LoadResult, Relation, Graph
+from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation
 
 SOURCE = "countryinfo+pycountry"
 
+# Names said with "the" in running text: "the United Kingdom", "the Isle of Man", "the Gambia".
+_THE = re.compile(r"^(United|Republic|Kingdom|Federated|Holy|Commonwealth|Democratic)\b|\bof\b|"
+                  r"\b(Republic|Islands|Isles|States|Emirates|Kingdom|Netherlands|Bahamas|Philippines|"
+                  r"Gambia|Maldives|Comoros|Seychelles|Territory|Lands)$|^(Americas|Caribbean)$")
+
+
+def _article(name: str) -> str:
+    return "the" if _THE.search(name) and "," not in name and not name.startswith("The ") else ""
+
+
+_PLACE = ("{s} is in {o}.", "{s} lies in {o}.", "{s} belongs to {o}.", "{o} is the {label} of {s}.",
+          "{s} is located in {o}.", "{s} is part of {o}.", "{s} is found in {o}.", "{s} is situated in {o}.")
 _RELATIONS = (
     Relation("capital", "capital", "capital of", "one", "entity", templates=(
         "The capital of {s} is {o}.", "{s}'s capital is {o}.", "{o} is the capital of {s}.",
@@ -24,6 +43,13 @@ _RELATIONS = (
                    "Where does the government of {s} sit?", "What is the capital city of {s}?"),
         inverse_questions=("Which country has {o} as its capital?", "{o} is the capital of which country?",
                            "Of which country is {o} the capital?")),
+    # Only capitals have a country here: "which cities are in X?" would get a wrong answer.
+    Relation("country", "country", None, "one", "entity", ask_inverse=False, templates=(
+        "{s} is a city in {o}.", "{s} lies in {o}.", "{s} is in {o}.", "{s} is located in {o}.",
+        "The city of {s} is in {o}.", "{o} is the country of {s}.", "{s} is situated in {o}.",
+        "{s} is one of the cities of {o}."),
+        questions=("Which country is {s} in?", "In which country is {s}?", "What country is {s} located in?",
+                   "In what country does {s} lie?", "Name the country of {s}.", "Which country contains {s}?")),
     Relation("borders", "neighbour", None, "many", "entity", templates=(
         "{s} borders {o}.", "{s} shares a border with {o}.", "{o} is a neighbour of {s}.",
         "{s} and {o} share a land border.", "{s} has a land border with {o}.",
@@ -34,9 +60,9 @@ _RELATIONS = (
                    "Which countries does {s} share a land border with?",
                    "Name every neighbour of {s}.", "What countries are adjacent to {s}?")),
     Relation("currency", "currency", None, "many", "entity", templates=(
-        "The currency of {s} is the {o}.", "{s} uses the {o}.", "In {s}, people pay with the {o}.",
-        "{s}'s currency is the {o}.", "The {o} is the currency of {s}.",
-        "{s} has the {o} as its currency.", "Money in {s} is the {o}.", "{s} trades in the {o}."),
+        "The currency of {s} is {o}.", "{s} uses {o}.", "In {s}, people pay with {o}.",
+        "{s}'s currency is {o}.", "{o} is the currency of {s}.",
+        "{s} has {o} as its currency.", "Money in {s} is {o}.", "{s} trades in {o}."),
         questions=("What is the currency of {s}?", "Which currency does {s} use?",
                    "What do people pay with in {s}?", "What is {s}'s currency?",
                    "Name the currency of {s}.", "What money is used in {s}?")),
@@ -48,13 +74,16 @@ _RELATIONS = (
         questions=("What are the official languages of {s}?", "Which languages are spoken in {s}?",
                    "What languages does {s} use officially?", "Name the official languages of {s}.",
                    "Which languages are official in {s}?", "What do people in {s} speak?")),
-    Relation("region", "region", None, "one", "entity", templates=(
-        "{s} is in {o}.", "{s} lies in {o}.", "{s} is a country in {o}.", "{s} belongs to {o}.",
-        "{o} is the region of {s}.", "{s} is located in {o}.", "{s} is part of {o}.",
-        "{s} is found in {o}."),
-        questions=("In which region is {s}?", "Where is {s}?", "Which region does {s} belong to?",
-                   "What region is {s} part of?", "In what part of the world is {s}?",
-                   "Which region is {s} located in?")),
+    Relation("subregion", "subregion", None, "one", "entity", ask_inverse=False,
+             templates=tuple(t.replace("{label}", "subregion") for t in _PLACE),
+             questions=("In which subregion is {s}?", "Which subregion does {s} belong to?",
+                        "What subregion is {s} part of?", "Name the subregion of {s}.",
+                        "What is the subregion of {s}?", "Which subregion is {s} located in?")),
+    Relation("region", "region", None, "one", "entity", ask_inverse=False,
+             templates=tuple(t.replace("{label}", "region") for t in _PLACE),
+             questions=("In which region is {s}?", "Where is {s}?", "Which region does {s} belong to?",
+                        "What region is {s} part of?", "In what part of the world is {s}?",
+                        "Which region is {s} located in?")),
     Relation("population", "population", None, "one", "number", templates=(
         "{s} has a population of {o}.", "{o} people live in {s}.", "The population of {s} is {o}.",
         "{s} is home to {o} people.", "{s}'s population is {o}.", "{s} counts {o} inhabitants.",
@@ -87,39 +116,55 @@ def load_real_world(regions: list[str] | None = None) -> LoadResult:
         graph.add_relation(rel)
     where = f"{SOURCE}:countries"
     infos = []
-    for info in sorted((c.info() for c in all_countries()), key=lambda i: (i["ISO"]["alpha3"], i["name"])):
+    everything = sorted((c.info() for c in all_countries()), key=lambda i: (i["ISO"]["alpha3"] or "", i["name"]))
+    for line, info in enumerate(everything, 1):
         if not info["ISO"]["alpha3"]:  # e.g. Scotland: no ISO code to identify it by
-            bad.append(BadRow(where, 0, "no ISO alpha-3 code", info["name"]))
+            bad.append(BadRow(where, line, "no ISO alpha-3 code", info["name"]))
         elif regions is None or info.get("region") in regions:
-            infos.append(info)
+            infos.append((line, info))
 
     def entity(eid: str, name: str, kind: str, aliases: tuple[str, ...] = ()) -> str:
         if eid not in graph.entities:
-            graph.add_entity(Entity(eid, name, kind, aliases, pronoun="it" if kind == "country" else None))
+            article = "the" if kind == "currency" else "" if kind in ("city", "language") else _article(name)
+            graph.add_entity(Entity(eid, name, kind, aliases, pronoun="it" if kind == "country" else None,
+                                    article=article))
         return eid
 
-    for info in infos:
-        code = info["ISO"]["alpha3"]
+    for _, info in infos:
         aliases = tuple(a for a in info.get("altSpellings") or () if a != info["name"])
-        entity(code, info["name"], "country", aliases)
-    for line, info in enumerate(infos, 1):
+        entity(info["ISO"]["alpha3"], info["name"], "country", aliases)
+    for line, info in infos:
         code = info["ISO"]["alpha3"]
-        facts: list[tuple[str, object]] = []
-        if info.get("capital"):
-            facts.append(("capital", entity(f"city:{code}", info["capital"], "city")))
-        facts += [("borders", b) for b in info.get("borders") or ()]
+        facts: list[tuple[str, str, object]] = []  # (subject, relation, object)
+        capital = info.get("capital")
+        if isinstance(capital, list):  # one entry has ["Vatican City"]
+            capital = capital[0] if capital else None
+        if capital:
+            city = entity(f"city:{code}", capital, "city")
+            facts += [(code, "capital", city), (city, "country", code)]
+        facts += [(code, "borders", b) for b in info.get("borders") or ()]
         for cur in info.get("currencies") or ():
             found = pycountry.currencies.get(alpha_3=cur)
-            facts.append(("currency", entity(f"currency:{cur}", found.name, "currency") if found else f"currency:{cur}"))
+            eid = f"currency:{cur}"
+            facts.append((code, "currency", entity(eid, found.name, "currency") if found else eid))
         for lang in info.get("languages") or ():
             found = pycountry.languages.get(alpha_2=lang)
-            facts.append(("language", entity(f"language:{lang}", found.name, "language") if found else f"language:{lang}"))
-        if info.get("region"):
-            facts.append(("region", entity(f"region:{info['region']}", info["region"], "region")))
-        facts += [(k, info[k]) for k in ("population", "area") if info.get(k)]
-        for relation, obj in facts:
+            eid = f"language:{lang}"
+            facts.append((code, "language", entity(eid, found.name, "language") if found else eid))
+        region = info.get("region") and entity(f"region:{info['region']}", info["region"], "region")
+        if region:
+            facts.append((code, "region", region))
+        if info.get("subregion"):  # one spelling per subregion ("South-eastern Asia" / "South-Eastern Asia")
+            sub = entity(f"subregion:{info['subregion'].casefold()}", info["subregion"], "subregion")
+            facts.append((code, "subregion", sub))
+            if region and not graph.objects(sub, "region"):
+                facts.append((sub, "region", region))
+        facts += [(code, k, info[k]) for k in ("population", "area") if info.get(k)]
+        for subject, relation, obj in facts:
             try:
-                graph.add_triple(code, relation, obj)
+                graph.add_triple(subject, relation, obj)
             except ValueError as exc:
-                bad.append(BadRow(where, line, str(exc), {"subject": code, "relation": relation, "object": obj}))
+                bad.append(BadRow(where, line, str(exc), {"country": info["name"], "subject": subject,
+                                                          "relation": relation, "object": obj}))
+    graph.settle_types()
     return result

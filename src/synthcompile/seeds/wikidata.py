@@ -8,8 +8,12 @@ Truthy statements only: deprecated claims are skipped, and a property with prefe
 keeps only those (so a population with yearly values keeps the current one).
 
 Both the dump's JSON-array layout (``[``, one entity per line with a trailing comma, ``]``) and
-plain JSONL are read. Claims pointing at items outside the file, and values of other types, are
-bad rows with their line and reason.
+plain JSONL are read. Claims pointing at items outside the file, values of other types, and
+claims of a property whose label is unknown (neither in the file nor in the table) are bad rows
+with their line and reason.
+
+The file is streamed twice: once for property labels, item names and the value type of each
+property; once for the claims. Neither pass keeps a parsed entity: an extract can be gigabytes.
 """
 
 from __future__ import annotations
@@ -19,21 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation
+from synthcompile.seeds.labels import KNOWN_PROPERTIES
 
-# Common properties: label, value type, one-valued. Property entities in the file override these.
-KNOWN_PROPERTIES: dict[str, tuple[str, str, bool]] = {
-    "P17": ("country", "entity", True), "P19": ("place of birth", "entity", True),
-    "P20": ("place of death", "entity", True), "P27": ("country of citizenship", "entity", False),
-    "P31": ("instance of", "entity", False), "P36": ("capital", "entity", False),
-    "P37": ("official language", "entity", False), "P38": ("currency", "entity", False),
-    "P47": ("shares border with", "entity", False), "P69": ("educated at", "entity", False),
-    "P101": ("field of work", "entity", False), "P106": ("occupation", "entity", False),
-    "P108": ("employer", "entity", False), "P131": ("located in", "entity", False),
-    "P159": ("headquarters location", "entity", False), "P569": ("date of birth", "date", True),
-    "P570": ("date of death", "date", True), "P571": ("inception", "date", True),
-    "P1082": ("population", "number", True), "P2046": ("area", "number", True),
-    "P1128": ("employees", "number", True),
-}
 _DATATYPES = {"wikibase-item": "entity", "time": "date", "quantity": "number", "string": "string",
               "external-id": "string", "monolingualtext": "string"}
 _VALUE_TYPES = {"wikibase-entityid": "entity", "time": "date", "quantity": "number", "string": "string"}
@@ -98,52 +89,60 @@ def load_wikidata(path: str | Path, language: str = "en") -> LoadResult:
     path = Path(path)
     result = LoadResult(Graph())
     graph, bad = result.graph, result.bad
-    items: list[tuple[int, dict]] = []
     props: dict[str, tuple[str, str, bool]] = dict(KNOWN_PROPERTIES)
+    items: dict[str, tuple[str, tuple[str, ...], list[str]]] = {}  # id -> name, aliases, instance-of ids
+    seen_kind: dict[str, str] = {}  # property -> the value type of its first claim
     for line, obj, reason in _entities(path):
         if reason:
             bad.append(BadRow(str(path), line, reason, obj))
-        elif obj.get("type") == "property" or str(obj["id"]).startswith("P"):
+        elif _is_property(obj):
             label = _text(obj.get("labels"), language) or obj["id"]
             one = props.get(obj["id"], ("", "", False))[2]
             props[obj["id"]] = (label, _DATATYPES.get(obj.get("datatype"), "string"), one)
         elif _text(obj.get("labels"), language) is None:
             bad.append(BadRow(str(path), line, f"no {language!r} label", obj["id"]))
         else:
-            items.append((line, obj))
+            claims = obj.get("claims") or {}
+            for pid, statements in claims.items():
+                for c in statements:
+                    kind = _VALUE_TYPES.get(((c.get("mainsnak") or {}).get("datavalue") or {}).get("type"))
+                    if kind:
+                        seen_kind.setdefault(pid, kind)
+                        break
+            instance = [((c.get("mainsnak") or {}).get("datavalue") or {}).get("value", {}).get("id")
+                        for c in claims.get("P31", [])]
+            aliases = tuple(a["value"] for a in (obj.get("aliases") or {}).get(language, []))
+            items[obj["id"]] = (_text(obj["labels"], language), aliases, instance)
 
-    labels = {obj["id"]: _text(obj["labels"], language) for _, obj in items}
-    for line, obj in items:
-        instance = [c["mainsnak"].get("datavalue", {}).get("value", {}).get("id")
-                    for c in obj.get("claims", {}).get("P31", [])]
-        kind = next((labels[i] for i in instance if i in labels), "entity")
-        aliases = tuple(a["value"] for a in (obj.get("aliases") or {}).get(language, []))
-        graph.add_entity(Entity(obj["id"], labels[obj["id"]], kind, aliases))
+    for qid, (name, aliases, instance) in items.items():
+        kind = next((items[i][0] for i in instance if i in items), "entity")
+        graph.add_entity(Entity(qid, name, kind, aliases))
+    del items
+    for pid in sorted(seen_kind, key=lambda p: (len(p), p)):
+        if pid in props:
+            label, declared, one = props[pid]
+            graph.add_relation(Relation(name=pid, label=label, value=declared or seen_kind[pid],
+                                        cardinality="one" if one else "many"))
 
-    claims: list[tuple[int, str, str, str, Any]] = []
-    for line, obj in items:
+    for line, obj, reason in _entities(path):
+        if reason or _is_property(obj) or obj["id"] not in graph.entities:
+            continue
         for pid, statements in sorted((obj.get("claims") or {}).items()):
             kept = [c for c in statements if c.get("rank") != "deprecated"]
             if any(c.get("rank") == "preferred" for c in kept):
                 kept = [c for c in kept if c.get("rank") == "preferred"]
             for claim in kept:
                 try:
-                    kind, value = _value(claim.get("mainsnak") or {})
+                    value = _value(claim.get("mainsnak") or {})[1]
+                    if pid not in graph.relations:
+                        raise ValueError("no label for this property (add its property entity to the extract)")
+                    graph.add_triple(obj["id"], pid, value)
                 except (ValueError, KeyError, TypeError) as exc:
                     bad.append(BadRow(str(path), line, f"{pid}: {exc}", obj["id"]))
-                    continue
-                claims.append((line, obj["id"], pid, kind, value))
-
-    seen_kind: dict[str, str] = {}
-    for _, _, pid, kind, _ in claims:
-        seen_kind.setdefault(pid, kind)
-    for pid in sorted(seen_kind, key=lambda p: (len(p), p)):
-        label, declared, one = props.get(pid, (pid, seen_kind[pid], False))
-        graph.add_relation(Relation(name=pid, label=label, value=declared or seen_kind[pid],
-                                    cardinality="one" if one else "many"))
-    for line, subject, pid, _, value in claims:
-        try:
-            graph.add_triple(subject, pid, value)
-        except ValueError as exc:
-            bad.append(BadRow(str(path), line, f"{pid}: {exc}", subject))
+    bad.sort(key=lambda b: b.line)  # the two passes' rows, in line order
+    graph.settle_types()
     return result
+
+
+def _is_property(obj: dict) -> bool:
+    return obj.get("type") == "property" or str(obj["id"]).startswith("P")

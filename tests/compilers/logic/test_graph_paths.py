@@ -52,3 +52,21 @@ def test_weighted_path_must_have_optimal_total():
 def test_config_errors_name_the_field():
     with pytest.raises(ValueError, match="edges"):
         GraphPathsConfig(nodes=3, edges=4, directed=False, max_weight=0, kinds=("path",))
+
+
+def test_a_path_written_as_the_question_writes_edges_is_accepted():
+    f = family()
+    undirected = data("path", directed=False)
+    for answer in ("A - B - D", "A-B-D", "A — C — D", "a-c-d", "A to B to D", "A, B, D", "A B D"):
+        assert f.verify(undirected, answer).passed, answer
+    assert not f.verify(undirected, "A-D").passed and not f.verify(undirected, "A-E-F-D").passed
+
+
+def test_reachability_has_its_own_words():
+    f = family()
+    unreachable = data("reachable", source="D", target="A")  # directed: nothing leaves D
+    for answer in ("there is no path", "No path exists.", "unreachable", "no", "No, there is no path"):
+        assert f.verify(unreachable, answer).passed, answer
+    for foreign in ("invalid", "unsat", "not a member", "false", "0", "yes", "reachable"):
+        assert not f.verify(unreachable, foreign).passed, foreign
+    assert f.verify(data("reachable"), "There is a path.").passed

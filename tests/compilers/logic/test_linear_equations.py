@@ -40,3 +40,9 @@ def test_singular_system_accepts_nothing():
 def test_config_errors_name_the_field():
     with pytest.raises(ValidationError, match="both_sides"):
         LinearEquations.Config(variables=2, coef_max=5, solution_max=5, solution_denominators=(1,), both_sides=True)
+
+
+@pytest.mark.parametrize("answer", ["x = 3\ny = -1/2", "<think>solve</think>\ny = -1/2\nx = 3"])
+def test_a_bare_multi_line_solution_is_read_whole(answer):
+    assert FAMILY.verify(SYSTEM, answer).passed
+    assert not FAMILY.verify(SYSTEM, answer.replace("-1/2", "1/2")).passed

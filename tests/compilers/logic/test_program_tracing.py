@@ -182,3 +182,48 @@ def test_a_build_with_misbehaving_programs_completes_and_records_them(tmp_path, 
             assert verdict["passed"], verdict["reason"]
     assert not (tmp_path / "outside.txt").exists()
     assert json.loads(run.manifest_path.read_text())["stages"]["logic"]["shards"]
+
+
+def test_a_cpu_bound_program_is_stopped_by_cpu_time_not_the_wall_clock():
+    class CpuLimited(ProgramTracing):
+        sandbox_limits = Limits(wall_s=60.0, cpu_s=0.3, memory_mb=256)
+
+    fam = CpuLimited.make(1)
+    try:
+        verdict = fam.verify({"source": "x = 0\nwhile True:\n    x += 1", "output": "1"}, "1")
+        assert verdict.reason == "program failed in the sandbox: cpu time limit"
+        verdict = fam.verify({"source": "sum(range(10**15))", "output": "1"}, "1")  # in C code
+        assert verdict.reason == "program failed in the sandbox: cpu time limit"
+    finally:
+        fam.close()
+
+
+def test_a_wall_clock_timeout_is_retried_once_and_never_cached(family):
+    import time
+
+    start = time.monotonic()
+    verdict = family.verify({"source": "import time\ntime.sleep(30)", "output": "1"}, "1")
+    assert verdict.reason == "program failed in the sandbox: timeout"
+    assert time.monotonic() - start >= 2 * QUICK.wall_s  # run twice, not cached in between
+    assert "import time\ntime.sleep(30)" not in family.sandbox()._cache
+
+
+def test_a_generator_that_gives_up_is_quarantined_and_the_build_goes_on(tmp_path, monkeypatch):
+    from synthcompile.compilers.logic.families import program_tracing
+
+    monkeypatch.setattr(program_tracing, "Tracer", lambda: Tracer(max_steps=1))  # nothing fits
+    recipe = Recipe(name="gives-up", seed=3, shard_size=100, logic=LogicSection(generators=[
+        GeneratorSpec(family="program_tracing", count=3, difficulty=[1]),
+        GeneratorSpec(family="arithmetic", count=2, difficulty=[1])]))
+    with LocalExecutor(1) as executor:
+        run = build(recipe, tmp_path / "run", executor)
+
+    manifest = json.loads(run.manifest_path.read_text())["stages"]["logic"]
+    assert manifest["quarantined"] == 3 and manifest["rows"] == 2
+    lines = [json.loads(line) for line in
+             (run.root / "logic" / "quarantine").glob("program_tracing-train-*.jsonl").__next__().read_text().splitlines()]
+    assert [q["record"]["index"] for q in lines] == [0, 1, 2]
+    assert all(q["reason"].startswith("generation failed: program_tracing: no program within the step budget")
+               for q in lines)
+    marker = next((run.root / "logic" / "completions").glob("program_tracing-train-*.json"))
+    assert json.loads(marker.read_text())["stats"]["quarantined:generation failed"] == 3

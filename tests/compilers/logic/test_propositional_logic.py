@@ -60,3 +60,15 @@ def test_search_trace_finds_a_model_the_truth_table_confirms():
             names = tuple(sorted(variables_of(formula)))
             (mask,), _, _ = tables([formula], names)
             assert mask and problem.trace and "satisfied" in " ".join(problem.trace)
+
+
+def test_each_question_kind_has_its_own_answer_words():
+    f = PropositionalLogic.make(3)
+    contradiction = {"kind": "satisfiable", "formula": ["and", ["var", "p"], ["not", ["var", "p"]]]}
+    for answer in ("unsat", "No, it is unsatisfiable", "Unsatisfiable.", "not satisfiable"):
+        assert f.verify(contradiction, answer).passed, answer
+    assert not f.verify({"kind": "satisfiable", "formula": P_OR_Q}, "unsat").passed
+    evaluate = {"kind": "evaluate", "formula": P_AND_Q, "assignment": {"p": 1, "q": 1}}
+    assert f.verify(evaluate, "true").passed and f.verify(evaluate, "True.").passed
+    for foreign in ("member", "eligible", "reachable", "sat", "valid", "1", "t", "yes"):
+        assert not f.verify(evaluate, foreign).passed, foreign

@@ -155,3 +155,19 @@ def test_missing_package_names_the_extra(write_recipe, monkeypatch):
         load_recipe(path)
     assert "recipe.yaml:4: logic.generators[0].family: " in str(err.value)
     assert "pip install 'synthcompile[reasoning-gym]'" in str(err.value)
+
+
+def test_a_dataset_that_keeps_failing_gives_up_with_generation_failed(monkeypatch):
+    from synthcompile.compilers.logic.base import GenerationFailed
+
+    family = reasoning_gym_family("chain_sum").make(1)
+    calls = []
+
+    def broken(seed):
+        calls.append(seed)
+        raise RuntimeError("upstream gave up")
+
+    monkeypatch.setattr(family, "item", broken)
+    with pytest.raises(GenerationFailed, match="10 draws failed, last: RuntimeError"):
+        family.generate(random.Random(0))
+    assert len(set(calls)) == 10  # ten different seeds, all from the item's RNG

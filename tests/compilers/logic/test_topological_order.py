@@ -31,3 +31,13 @@ def test_cycles_appear_at_higher_levels():
     f = TopologicalOrder.make(5)
     answers = [f.generate(random.Random(i)).answer_text for i in range(200)]
     assert 10 < answers.count("impossible") < 100
+
+
+def test_no_order_is_accepted_in_words_when_there_is_a_cycle():
+    f = TopologicalOrder.make(1)
+    cycle = {"tasks": ["A", "B", "C"], "edges": [["A", "B"], ["B", "C"], ["C", "A"]]}
+    for answer in ("no valid order exists", "There is no valid order.", "impossible",
+                   "it is impossible", "no possible ordering", "cycle"):
+        assert f.verify(cycle, answer).passed, answer
+        assert not f.verify(DATA, answer).passed, answer
+    assert not f.verify(cycle, "A, B, C").passed

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from synthcompile.compilers.memory.probes import run_leaks
+from synthcompile.compilers.memory.probes import Splits, holdout_type, run_leaks
 from synthcompile.compilers.memory.stage import load_seed, verify_sample
 from synthcompile.errors import RecipeError
 from synthcompile.executors.local import LocalExecutor
@@ -95,28 +95,40 @@ def test_multiplicity_gives_k_distinct_renderings_per_entity(built):
     assert all(len(texts) == 3 and len({normalise_text(t) for t in texts}) == 3 for texts in bios.values())
 
 
+def _heldout(recipe: Path) -> set[str]:
+    """The entities the entity split holds out, recomputed from the recipe and the graph."""
+    section = load_recipe(recipe).memory
+    graph = load_seed(section.seed, 5).graph
+    splits = Splits(graph, 5, section.probes.entity_holdout, section.probes.entity_holdout_kinds,
+                    section.probes.hop_holdout, holdout_type(graph, None))
+    return {e for e in graph.entities if splits.entity(e)}
+
+
 def test_splits_are_disjoint_and_probes_never_leak(built):
-    _, root = built
+    recipe, root = built
     rows = _rows(root)
     qa = [(r, json.loads(r["structured"])) for r in rows if r["family"] != "memory.bio"]
     probe_kinds = {s["probe"] for r, s in qa if r["split"] == "probe"}
     assert probe_kinds == {"entity", "phrasing", "hop"}
     assert all(r["split"] == "train" for r in rows if r["family"] == "memory.bio")
 
-    # (a) entity split: held-out entities have no training question, but are verbalised.
-    heldout = {s["subject"] for r, s in qa if s["probe"] == "entity"}
-    trained = {s["subject"] for r, s in qa if r["split"] == "train"}
-    assert heldout and not heldout & trained
+    # (a) entity split: held-out people are verbalised, but no training question is about one
+    # (as subject, intermediate, compared entity or in an answer), nor any question document.
+    heldout = _heldout(recipe)
+    assert heldout and all(e.startswith("P") for e in heldout)  # people only: the protocol's type
+    assert {s["subject"] for r, s in qa if s["probe"] == "entity"} & heldout
+    for r, s in qa:
+        names_heldout = bool(set(s["entities"]) & heldout)
+        assert (r["split"] == "train") != names_heldout or s["probe"] in ("hop", "phrasing"), r["text"]
     bio_subjects = {json.loads(r["structured"])["subject"] for r in rows if r["family"] == "memory.bio"}
-    people = {s for s in heldout if s.startswith("P")}
-    assert people <= bio_subjects
-    for r in rows:  # their documents ask no questions
+    assert heldout <= bio_subjects
+    for r in rows:  # no document of theirs asks a question, no training document names them in a Q&A
         s = json.loads(r["structured"])
-        if r["family"] == "memory.bio" and s["subject"] in heldout:
-            assert s["style"] not in ("qa", "dialogue")
+        if r["family"] == "memory.bio" and s["style"] in ("qa", "dialogue"):
+            assert not set(s["entities"]) & heldout
     for r, s in qa:
         if s["kind"] == "compare":
-            assert (s["subject"] in heldout) == (s["other"] in heldout) == (r["split"] == "probe")
+            assert (s["subject"] in heldout) == (s["other"] in heldout)
 
     # (b) phrasing split: no template of a phrasing probe is ever used in training.
     train_templates = {r["template"] for r, s in qa if r["split"] == "train"}
@@ -130,6 +142,26 @@ def test_splits_are_disjoint_and_probes_never_leak(built):
 
     # No probe question text occurs anywhere in training text, across all shards.
     assert run_leaks(root) == set()
+
+
+def _walks(s: dict) -> list[tuple[str, tuple[str, ...]]]:
+    """Every composition of two or more links that a multi-hop question spells out."""
+    chain = [(a, r) for a, r, _ in s["triples"]]
+    chain = [link for i, link in enumerate(chain) if link not in chain[:i]]  # a set ending: one link
+    return [(chain[i][0], tuple(r for _, r in chain[i:j]))
+            for i in range(len(chain)) for j in range(i + 2, len(chain) + 1)]
+
+
+def test_no_held_out_composition_is_spelt_out_in_a_training_trace(built):
+    _, root = built
+    qa = [(r, json.loads(r["structured"])) for r in _rows(root) if r["family"] in ("memory.qa.2hop", "memory.qa.3hop")]
+    held = {(s["subject"], tuple(s["path"])) for r, s in qa if s["probe"] == "hop"}
+    traced = [(r, w) for r, s in qa if r["split"] == "train" and r["form"] == "think" for w in _walks(s)]
+    assert held and any(len(w[1]) == 2 for r, w in traced if "3hop" in r["family"])
+    assert not [(r["text"], w) for r, w in traced if w in held]
+    # A held-out 2-hop also holds out every 3-hop that starts with it, traced or not.
+    three = [(s["subject"], tuple(s["path"][:2]), r["split"]) for r, s in qa if s["kind"] == "3hop"]
+    assert all(split == "probe" for subject, prefix, split in three if (subject, prefix) in held)
 
 
 def test_leak_check_finds_a_planted_leak(built, tmp_path):
@@ -222,3 +254,73 @@ def test_a_graph_with_no_good_rows_still_records_its_quarantine(tmp_path):
     lines = (root / "memory" / "quarantine" / "entities-00000.jsonl").read_text().splitlines()
     reasons = [json.loads(line)["reason"] for line in lines]
     assert reasons == ["missing column: name", "unknown entity 'x' (subject)"]
+
+
+def _stats(root: Path) -> dict[str, int]:
+    stats: dict[str, int] = defaultdict(int)
+    for p in (root / "memory" / "completions").glob("*.json"):
+        for k, v in json.loads(p.read_text())["stats"].items():
+            stats[k] += v
+    return stats
+
+
+def test_stats_count_the_rows_written(built, tmp_path):
+    _, root = built
+    rows = _rows(root)
+    stats = _stats(root)
+    assert stats["samples"] == len(rows) and stats["verified"] == sum(r["verdict"]["passed"] for r in rows)
+    for family in {r["family"] for r in rows}:
+        assert stats[family] == sum(r["family"] == family for r in rows)
+    assert stats["questions"] == sum(r["family"] != "memory.bio" for r in rows)
+
+    # Three people, 40 comparisons each and 32 ways to word one: some are drawn twice, written once.
+    (tmp_path / "e.jsonl").write_text("".join(json.dumps({"id": i, "name": f"Person {i.upper()}", "type": "person"})
+                                              + "\n" for i in "abc"))
+    born = [{"subject": i, "relation": "birth_date", "object": f"19{n}0-01-01"} for n, i in enumerate("abc")]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps(b) + "\n" for b in born))
+    recipe = tmp_path / "kg.yaml"
+    recipe.write_text("name: kg\nmemory:\n  seed:\n    triples: {entities: e.jsonl, triples: t.jsonl}\n"
+                      "  questions: {comparisons: 40, think: 0}\n  probes: {entity_holdout: 0}\n")
+    small = _build(recipe, tmp_path / "run")
+    stats = _stats(small)
+    assert stats["duplicates_dropped"] > 0 and stats["samples"] == len(_rows(small))
+
+
+def test_every_sample_lists_the_entities_it_names(built):
+    recipe, root = built
+    graph = load_seed(load_recipe(recipe).memory.seed, 5).graph
+    for r in _rows(root):
+        s = json.loads(r["structured"])
+        assert s["entities"] == sorted(set(s["entities"])) and s["subject"] in s["entities"]
+        named = {o for _, rel, o in _triples(s) if graph.relations[rel].value == "entity"}
+        assert named <= set(s["entities"]), r["text"]
+        assert all(graph.name(e) in r["text"] or e in named for e in s["entities"]), r["text"]
+
+
+def test_held_out_kinds_keep_other_questions_in_training(tmp_path):
+    recipe = tmp_path / "two-hop.yaml"
+    recipe.write_text(RECIPE.replace("entities_per_shard: 60", "entities_per_shard: 200").replace(
+        "hop_holdout: 0.3}", "hop_holdout: 0, entity_holdout_kinds: [two_hop]}"))
+    root = _build(recipe, tmp_path / "run")
+    heldout = _heldout(recipe)
+    qa = [(r, json.loads(r["structured"])) for r in _rows(root) if r["family"] != "memory.bio"]
+    mine = [(r, s) for r, s in qa if s["subject"] in heldout]
+    facts = {(r["split"], s["probe"]) for r, s in mine if s["kind"] == "1hop"}
+    assert ("train", None) in facts and facts <= {("train", None), ("probe", "phrasing")}  # facts: trained
+    assert {s["probe"] for r, s in mine if s["kind"] == "2hop"} == {"entity"}     # compositions: probed
+    assert {(r["split"], s["probe"]) for r, s in mine if s["kind"] == "3hop"} == {("train", None)}
+    assert {s["probe"] for r, s in qa if r["split"] == "probe"} <= {"entity", "phrasing"}
+
+
+def test_a_kind_the_graph_cannot_yield_is_warned_about(tmp_path, caplog):
+    (tmp_path / "e.jsonl").write_text('{"id": "a", "name": "Ann"}\n{"id": "b", "name": "Bo"}\n')
+    (tmp_path / "t.jsonl").write_text('{"subject": "a", "relation": "likes", "object": "b"}\n')
+    recipe = tmp_path / "kg.yaml"
+    recipe.write_text("name: kg\nmemory:\n  seed:\n    triples: {entities: e.jsonl, triples: t.jsonl}\n"
+                      "  questions: {two_hop: 1, three_hop: 0, comparisons: 0}\n")
+    with caplog.at_level("WARNING", logger="synthcompile.memory"):
+        root = _build(recipe, tmp_path / "run")
+    assert any("questions.two_hop" in m and "0 two_hop questions" in m for m in caplog.messages)
+    assert not any("one_hop" in m for m in caplog.messages)
+    stats = _stats(root)
+    assert stats["no_samples:two_hop"] == 1 and "no_samples:one_hop" not in stats

@@ -10,8 +10,8 @@ import pytest
 from synthcompile.compilers.logic.render import ANSWER_LEADS
 from synthcompile.compilers.memory import questions as qs
 from synthcompile.compilers.memory.values import parse_date
-from synthcompile.compilers.memory.verbalise import (STYLES, VerbaliseKnobs, draw_document,
-                                                     question_bank, render_document, statement_bank,
+from synthcompile.compilers.memory.phrasing import question_bank, statement_bank
+from synthcompile.compilers.memory.verbalise import (STYLES, VerbaliseKnobs, draw_document, render_document,
                                                      verify_document)
 from synthcompile.seeds.fictional import WorldSize, fictional_world
 from synthcompile.seeds.kg import Entity, Graph, Relation
@@ -64,16 +64,19 @@ def test_corrupted_triple_fails_the_document_check():
     assert not verdict.passed and "not in the graph" in verdict.reason
 
 
-def test_pronouns_only_after_the_name_and_only_when_asked():
+def test_pronouns_only_right_after_a_sentence_about_the_entity_and_only_when_asked():
     knobs = VerbaliseKnobs(pronouns=1.0)
     pronoun_docs = 0
-    for seed in range(10):
+    for seed in range(20):
         doc = draw_document(WORLD, PEOPLE[2], "paragraph", random.Random(seed), knobs)
         assert doc["statements"][0][4] == 0
         pronoun_docs += any(st[4] for st in doc["statements"])
+        for before, st in zip(doc["statements"], doc["statements"][1:]):
+            if st[4]:  # "She ..." follows a sentence whose subject was her ("X was born ...")
+                assert statement_bank(WORLD.relations[before[0]])[before[2]].startswith("{s} ")
         text = render_document(WORLD, doc)
         assert text.startswith(WORLD.name(PEOPLE[2])) or WORLD.name(PEOPLE[2]) in text.split(".")[0]
-    assert pronoun_docs >= 8
+    assert pronoun_docs >= 10
     none = [draw_document(WORLD, PEOPLE[2], "paragraph", random.Random(s), VerbaliseKnobs(pronouns=0.0))
             for s in range(10)]
     assert not any(st[4] for d in none for st in d["statements"])
@@ -86,7 +89,7 @@ def test_generic_fallbacks_for_user_relations_are_grammatical():
     participle = Relation("located_in", label="located in", cardinality="one")
     assert "The capital city of {s} is {o}." in statement_bank(noun)
     assert "{o} is an organisation of {s}." in statement_bank(many)
-    assert "{s} shares border with {o}." in statement_bank(verb)
+    assert "{s} shares a border with {o}." in statement_bank(verb)
     assert "{s} is located in {o}." in statement_bank(participle)
     assert "What is the capital city of {s}?" in question_bank(noun)
     assert all("{s}" in q for rel in (noun, many, verb, participle) for q in question_bank(rel))
@@ -170,3 +173,88 @@ def test_comparisons_and_sets():
                                            ("March 1985", "1985-03"), ("1985", "1985"), ("soon", None)])
 def test_parse_date(text, iso):
     assert parse_date(text) == iso
+
+
+def _documents(graph, eids, styles, seeds=4):
+    for eid in eids:
+        for style in styles:
+            for seed in range(seeds):
+                yield style, eid, render_document(graph, draw_document(graph, eid, style, random.Random(seed),
+                                                                      VerbaliseKnobs(pronouns=0.5)))
+
+
+def test_fictional_world_text_reads_as_prose():
+    subjects = [e for e in WORLD.entities if WORLD.facts(e)]
+    prose = [t.split("\n", 1)[1] if style == "timeline" else t  # not its title: "Timeline: <name>"
+             for style, _, t in _documents(WORLD, subjects, ("paragraph", "qa", "dialogue", "timeline"))]
+    assert len(prose) > 500
+    for bad in ("alumnus", "appears in this record", "subject of this entry"):
+        assert not [t for t in prose if bad in t], bad
+    universities = [WORLD.name(u) for u in WORLD.entities if WORLD.entities[u].type == "university"
+                    and WORLD.name(u).startswith("University of")]
+    assert universities
+    for name in universities:  # "at the University of X", never "at University of X"
+        said = [t for t in prose if name in t]
+        assert said and all(t.count(name) == t.count(f"the {name}") + t.count(f"The {name}") for t in said)
+    assert not [t for t in prose if "Technologies's" in t or "Holdings's" in t]
+
+
+def test_timeline_writes_each_date_once():
+    docs = list(_documents(WORLD, PEOPLE[:30], ("timeline",)))
+    for _, pid, text in docs:
+        year = WORLD.objects(pid, "birth_date")[0][:4]
+        assert text.count(year) == 1, text
+        assert text.splitlines()[1].endswith(" is born.")
+    cities = [c for c in WORLD.entities if WORLD.entities[c].type == "city"]
+    for _, _, text in _documents(WORLD, cities[:3], ("timeline",), seeds=1):
+        assert "Also:" not in text  # nothing dated: no empty timeline above the facts
+
+
+def test_compositions_never_answer_with_an_entity_they_went_through():
+    asked = 0
+    for eid in WORLD.entities:
+        for hops in (2, 3):
+            for path in qs.chains(WORLD, eid, hops):
+                nodes = qs.walk(WORLD, eid, path)
+                answers = WORLD.objects(nodes[-1], path[-1])
+                assert not set(answers) & set(nodes), (eid, path)
+                for t in range(qs.CHAIN_PHRASINGS):
+                    q = qs.composition(WORLD, eid, path, t, possessive=bool(t % 2))
+                    if WORLD.relations[path[-1]].value != "entity":  # "Name the population of ..."
+                        assert not q.question.startswith(("Name ", "Identify ", "Can you name ")), q.question
+                    asked += 1
+    assert asked > 1000
+
+
+def test_many_valued_facts_answer_one_question_together():
+    g = Graph()
+    for eid, name in (("geo", "Georgia"), ("arm", "Armenia"), ("aze", "Azerbaijan"), ("rus", "Russia"),
+                      ("tur", "Turkey")):
+        g.add_entity(Entity(eid, name, "country", pronoun="it"))
+    g.add_relation(Relation("borders", label="neighbour"))
+    g.add_relation(Relation("capital_name", label="capital", cardinality="one", value="string"))
+    for o in ("arm", "aze", "rus", "tur"):
+        g.add_triple("geo", "borders", o)
+    g.add_triple("geo", "capital_name", "Tbilisi")
+    for style in ("qa", "dialogue"):
+        for seed in range(10):
+            doc = draw_document(g, "geo", style, random.Random(seed), VerbaliseKnobs())
+            text = render_document(g, doc)
+            turns = text.split("\n\n")
+            assert len(turns) == 2, text  # one question per relation, never one per neighbour
+            about = next(turn for turn in turns if "Tbilisi" not in turn)
+            assert all(name in about for name in ("Armenia", "Azerbaijan", "Russia", "Turkey"))
+            assert verify_document(g, json.loads(json.dumps(doc)), text).passed
+
+
+def test_comparisons_accept_the_winner_by_alias():
+    g = Graph()
+    g.add_entity(Entity("x", "Xavier Long", "person", aliases=("Xav",), pronoun="he"))
+    g.add_entity(Entity("y", "Yolanda Park", "person", aliases=("Yoyo",), pronoun="she"))
+    g.add_relation(Relation("born", label="date of birth", cardinality="one", value="date"))
+    g.add_triple("x", "born", "1901-02-03")
+    g.add_triple("y", "born", "1950-01-01")
+    q = qs.comparison(g, "x", "y", "born", 0)
+    assert q.answer == "Xavier Long"
+    assert _scored(q.data, "Xav", g) and _scored(q.data, "Answer: xavier long", g)
+    assert not _scored(q.data, "Yoyo", g) and not _scored(q.data, "Yolanda Park", g)

@@ -40,20 +40,41 @@ def final_answer(response: str) -> str:
     return clean(_SENTENCE_LEAD.sub("", last, count=1) if "answer" in last.casefold() else last)
 
 
+# The leads final_answer looks for; a response with none may be a bare answer.
+_STATED = re.compile(r"(?im)^[ \t]*(?:final answer|answer)[ \t]*[:=]|\\boxed\{|answer is")
+
+
+def final_block(response: str) -> str:
+    """The answer a response states, for answers that span lines (a program's output, the
+    values of a system): a bare multi-line answer with no lead such as "Answer:" counts whole,
+    where :func:`final_answer` would keep only its last line."""
+    body = response.rsplit("</think>", 1)[-1]
+    if _STATED.search(body) or len(body.strip().splitlines()) <= 1:
+        return final_answer(body)
+    return clean(body)
+
+
 def clean(text: str) -> str:
     text = text.strip().strip("*`$").strip()
     return text[:-1].rstrip() if text.endswith(".") else text
 
 
 _INT = re.compile(r"[+-]?\d+")
+# Digits grouped by thousands, one separator throughout: 1,234,567 or 1 234 567 or 1_234.5.
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?P<sep>[, _])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?")
+
+
+def _ungroup(s: str) -> str:
+    """``1,234`` -> ``1234``; any other comma stays, so ``4,8`` is no number at all."""
+    return re.sub(r"[, _]", "", s) if _GROUPED.fullmatch(s) else s
 
 
 def parse_int(text: str) -> int | None:
-    """An integer: accepts ``1,234``, ``1 234``, ``+5``, unicode minus, ``12.0``; rejects ``1.5``."""
+    """An integer: accepts ``1,234``, ``1 234``, ``+5``, unicode minus, ``12.0``; rejects ``1.5``
+    and commas that are not thousands separators (``4,8``)."""
     if _INT.fullmatch(text):  # a plain integer, the usual case: nothing to clean up
         return int(text)
-    s = text.translate(_MINUS).strip().replace(",", "").replace("_", "")
-    s = re.sub(r"(?<=\d) (?=\d{3}\b)", "", s)
+    s = _ungroup(text.translate(_MINUS).strip())
     if _INT.fullmatch(s):
         return int(s)
     value = parse_number(s)
@@ -68,8 +89,8 @@ _MIXED = re.compile(r"([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)")
 
 
 def parse_number(text: str) -> Fraction | None:
-    """An exact rational: ``-3/4``, ``3 / -4``, ``1 1/2``, ``0.75``, ``-7``, ``1e3``."""
-    s = text.translate(_MINUS).strip().replace(",", "")
+    """An exact rational: ``-3/4``, ``3 / -4``, ``1 1/2``, ``0.75``, ``-7``, ``1e3``, ``1,234.5``."""
+    s = _ungroup(text.translate(_MINUS).strip())
     if not s:
         return None
     try:
@@ -102,17 +123,34 @@ def parse_int_list(text: str) -> list[int] | None:
     return None if any(v is None for v in values) else values  # type: ignore[return-value]
 
 
-_TRUE = {"yes", "true", "valid", "sat", "satisfiable", "t", "1", "eligible", "reachable", "member"}
-_FALSE = {"no", "false", "invalid", "unsat", "unsatisfiable", "f", "0", "not eligible",
-          "unreachable", "not reachable", "not a member", "not member"}
+class Vocabulary:
+    """The words that answer one family's yes/no question. Each family has its own: "valid"
+    answers a syllogism, never a truth-value question; "unreachable" answers reachability only."""
+
+    def __init__(self, true: tuple[str, ...], false: tuple[str, ...]):
+        self.words = {**{w: True for w in true}, **{w: False for w in false}}
+        if len(self.words) != len(true) + len(false):
+            raise ValueError("a word cannot answer both ways")
 
 
-def parse_bool(text: str) -> bool | None:
-    s = text.strip().lower().strip(".! ")
-    if s in _TRUE:
-        return True
-    if s in _FALSE:
-        return False
+YES_NO = Vocabulary(("yes",), ("no",))
+TRUE_FALSE = Vocabulary(("true",), ("false",))
+# "No, it is unsatisfiable": a yes/no, then the answer restated; "it is" and the like go first.
+_SUBJECT = re.compile(r"^(?:it|this|that|the \w+)(?: is|'s)\s+")
+
+
+def parse_bool(text: str, vocabulary: Vocabulary) -> bool | None:
+    """Which way ``text`` answers, in the family's ``vocabulary``; None if it does not (or
+    contradicts itself: "yes, it is unreachable")."""
+    s = " ".join(text.lower().split()).strip(".! ")
+    if (value := vocabulary.words.get(s)) is not None:
+        return value
+    head, comma, tail = s.partition(",")
+    if comma and head in ("yes", "no"):
+        tail = _SUBJECT.sub("", tail.strip(" .!"))
+        said = vocabulary.words.get(tail)
+        if said is not None and said == (head == "yes"):
+            return said
     return None
 
 

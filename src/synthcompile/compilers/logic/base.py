@@ -18,6 +18,13 @@ from pydantic import BaseModel, ConfigDict
 from synthcompile.sample import Verdict
 
 
+class GenerationFailed(RuntimeError):
+    """A generator gave up on an item (no valid draw within its attempts).
+
+    The stage quarantines that item with this message and carries on with the next one.
+    """
+
+
 class FamilyConfig(BaseModel):
     """Base of every family's config: unknown keys are errors, values are immutable."""
 
@@ -84,7 +91,10 @@ class Family(ABC):
     # Helpers for subclasses ------------------------------------------------------------------
 
     def ok(self) -> Verdict:
-        return Verdict(True, f"{self.name}/{self.version}")
+        # One shared instance (a Verdict is frozen): verify passes on almost every sample.
+        if (verdict := self.__dict__.get("_ok")) is None:
+            verdict = self._ok = Verdict(True, f"{self.name}/{self.version}")
+        return verdict
 
     def wrong(self, reason: str) -> Verdict:
         return Verdict(False, f"{self.name}/{self.version}", reason)

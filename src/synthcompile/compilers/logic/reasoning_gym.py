@@ -60,7 +60,7 @@ from typing import Any, Callable, ClassVar
 from pydantic import Field, create_model, model_validator
 
 from synthcompile.compilers.logic.answers import final_answer, parse_number
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 
 EXTRA_HINT = "reasoning-gym datasets need the optional extra: pip install 'synthcompile[reasoning-gym]'"
@@ -237,7 +237,7 @@ class ReasoningGymFamily(Family):
                 return seed, self.item(seed)
             except Exception as exc:  # an upstream generator giving up on this draw
                 failure = exc
-        raise ValueError(f"{self.name}: {ATTEMPTS} draws failed, last: {failure!r}") from failure
+        raise GenerationFailed(f"{self.name}: {ATTEMPTS} draws failed, last: {failure!r}") from failure
 
     def generate(self, rng: random.Random) -> Problem:
         seed, raw = self.draw(rng)

@@ -8,6 +8,7 @@ is built, so a typo in a family fails at once, not when a recipe happens to use 
 from __future__ import annotations
 
 import importlib
+import json
 from functools import lru_cache
 from typing import Any
 
@@ -88,13 +89,36 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
             problems.append(RecipeError(
                 f"{gen.family} has no difficulty level {bad[0]} (levels: {min(cls.levels)}..{max(cls.levels)})",
                 **where, line=_line_for(lines, loc + (key,)), field=format_loc(loc + (key,))))
-    if gen.params:
-        try:
-            cls.Config(**{**cls.levels[min(cls.levels)], **gen.params})
+    if problems or not gen.params:
+        return problems
+    return _check_params(cls, gen, file=file, lines=lines, loc=loc + ("params",))
+
+
+def _check_params(cls: type[Family], gen: Any, *, file: str, lines: dict[tuple, int],
+                  loc: tuple) -> list[RecipeError]:
+    """``params`` over every level the generator uses (train and probe), as the build will apply
+    them, strictly: a value valid at one level may clash with another level's settings, and
+    ``digits: "5"`` or ``negatives: 1`` is an error, not a coercion. A problem is reported once,
+    naming the generator and the levels where it arises unless it arises at every level."""
+    from synthcompile.recipe import errors_from_validation
+
+    used = sorted({*levels_of(gen, "train"), *(levels_of(gen, "probe") if gen.probes else ())})
+    found: dict[str, tuple[RecipeError, list[int]]] = {}
+    for level in used:
+        merged = json.dumps({**cls.levels[level], **gen.params}, default=str)
+        try:  # JSON mode: YAML lists may fill tuple fields, but no string or bool is coerced
+            cls.Config.model_validate_json(merged, strict=True)
         except ValidationError as exc:
-            problems += errors_from_validation(exc, model=cls.Config, file=file, lines=lines,
-                                               prefix=loc + ("params",))
-    return problems
+            for error in errors_from_validation(exc, model=cls.Config, file=file, lines=lines, prefix=loc):
+                found.setdefault(str(error), (error, []))[1].append(level)
+    out = []
+    for error, levels in found.values():
+        if len(levels) < len(used):
+            at = f"level{'s' if len(levels) > 1 else ''} {', '.join(map(str, levels))}"
+            error = RecipeError(f"{gen.key} at {at}: {error.message}", file=error.file,
+                                line=error.line, field=error.field)
+        out.append(error)
+    return out
 
 
 def levels_of(gen: Any, split: str = "train") -> list[int]:

@@ -5,17 +5,20 @@ alone, so a shard is a plain index range and its bytes do not depend on which wo
 Each problem is verified from its JSON-serialised structure (what the ``structured`` column
 keeps), so what is verified is exactly what is stored. A problem whose verification fails is
 kept with ``verdict.passed = false`` and its reason: the build goes on, and the stats show it.
+An item whose generator gives up (:class:`GenerationFailed`) is quarantined with its reason and
+seed, and counted in the shard's stats; the next item follows.
 """
 
 from __future__ import annotations
 
+import _random
 import json
 import random
 from typing import Iterator
 
 import pyarrow as pa
 
-from synthcompile.compilers.logic.base import Family
+from synthcompile.compilers.logic.base import Family, GenerationFailed
 from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import FormPicker, render
 from synthcompile.recipe import LogicSection
@@ -23,6 +26,35 @@ from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, 
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 BATCH_ROWS = 1024
+
+
+def _seeded(seed: int) -> random.Random:
+    """``random.Random(seed)``, without the Python-level ``__init__`` and ``seed`` around the C
+    seeding (a fifth of the cost, paid once per sample): the same state, checked below."""
+    rng = _NEW(random.Random)
+    _SEED(rng, seed)
+    rng.gauss_next = None  # what Random.seed sets besides the C state
+    return rng
+
+
+_NEW, _SEED = random.Random.__new__, _random.Random.seed
+if _seeded(2**64 - 59).getstate() != random.Random(2**64 - 59).getstate():  # another Python?
+    _seeded = random.Random  # noqa: F811
+
+
+class _Level:
+    """What every sample of one (generator, level) shares, worked out once per shard."""
+
+    def __init__(self, family: Family, key: str, level: int, params: dict):
+        self.family, self.level = family, level
+        self.params_hash = params_hash({"level": level, **params})
+        self.label, self.generator = f"logic.{key}", f"logic.{family.name}"
+        self._skills: dict[tuple[str, ...], list[str]] = {}
+
+    def skills(self, extra: tuple[str, ...]) -> list[str]:
+        if (found := self._skills.get(extra)) is None:
+            found = self._skills[extra] = sorted({*self.family.skills, *extra})
+        return found
 
 
 class LogicStage(Stage):
@@ -52,45 +84,55 @@ class LogicStage(Stage):
         levels = levels_of(gen, split)
         pick_form = FormPicker(gen.forms or self.section.forms)
         seeds = ctx.seed_stream(gen.key, split)
-        made: dict[int, tuple[Family, str]] = {}  # level -> (family, params hash)
+        made: dict[int, _Level] = {}
         samples: list[Sample] = []
         try:
             for i in range(spec.params["start"], spec.params["stop"]):
                 level = levels[i % len(levels)]
-                if level not in made:
-                    made[level] = (cls.make(level, gen.params),
-                                   params_hash({"level": level, **gen.params}))
-                family, phash = made[level]
-                samples.append(self._sample(family, gen.key, level, split, i, seeds.seed(i),
-                                            pick_form, phash, ctx))
+                if (at := made.get(level)) is None:
+                    at = made[level] = _Level(cls.make(level, gen.params), gen.key, level, gen.params)
+                seed = seeds.seed(i)
+                try:
+                    samples.append(self._sample(at, gen.key, split, i, seed, pick_form))
+                except GenerationFailed as exc:  # this item only: the build goes on
+                    ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
+                                    "rng_seed": seed}, f"generation failed: {exc}")
+                    continue
                 if len(samples) == BATCH_ROWS:
-                    yield to_table(samples)
+                    yield self._table(samples, ctx)
                     samples = []
             if samples:
-                yield to_table(samples)
+                yield self._table(samples, ctx)
         finally:
-            for family, _ in made.values():
-                family.close()
+            for at in made.values():
+                at.family.close()
 
-    def _sample(self, family: Family, key: str, level: int, split: str, index: int, seed: int,
-                pick_form: FormPicker, phash: str, ctx: ShardContext) -> Sample:
-        rng = random.Random(seed)
+    @staticmethod
+    def _table(samples: list[Sample], ctx: ShardContext) -> pa.Table:
+        passed = sum(s.verdict.passed for s in samples)
+        ctx.stats["samples"] += len(samples)
+        ctx.stats["verified"] += passed
+        if passed < len(samples):
+            ctx.stats["failed"] += len(samples) - passed
+        return to_table(samples)
+
+    def _sample(self, at: _Level, key: str, split: str, index: int, seed: int,
+                pick_form: FormPicker) -> Sample:
+        family = at.family
+        rng = _seeded(seed)
         problem = family.generate(rng)
         structured = canonical_json(problem.data)
         try:  # verify exactly what the corpus stores: the JSON, read back
             verdict = family.verify(json.loads(structured), problem.answer_text)
         except Exception as exc:  # a verifier crash is a failed sample, never a failed build
             verdict = Verdict(False, f"{family.name}/{family.version}", f"verifier error: {exc!r}")
-        ctx.stats["samples"] += 1
-        ctx.stats["verified" if verdict.passed else "failed"] += 1
         # A problem without a trace (most reasoning-gym items) has nothing to think or be terse
         # about: it is rendered plain, and recorded so.
         form = pick_form(rng) if problem.trace else "plain"
         text, question, template = render(family, problem, form, rng)
         return Sample(
-            text=text, compiler="logic", family=f"logic.{key}",
-            skills=sorted({*family.skills, *problem.skills}), difficulty=level, split=split,
-            seed_id=f"{key}/{split}/{index}", form=form, template=template,
-            question=question, answer=problem.answer_text, trace=problem.trace,
-            structured=structured, verdict=verdict, generator=f"logic.{family.name}",
-            generator_version=family.version, params_hash=phash, rng_seed=seed)
+            text=text, compiler="logic", family=at.label, skills=at.skills(problem.skills),
+            difficulty=at.level, split=split, seed_id=f"{key}/{split}/{index}", form=form,
+            template=template, question=question, answer=problem.answer_text, trace=problem.trace,
+            structured=structured, verdict=verdict, generator=at.generator,
+            generator_version=family.version, params_hash=at.params_hash, rng_seed=seed)

@@ -5,8 +5,10 @@ Kinds (the sample family is ``memory.qa.<kind>``):
 - ``1hop``: one fact of a one-valued relation ("Where was X born?");
 - ``set``: every object of a many-valued relation ("Which countries border X?");
 - ``inverse``: every subject that has X as the object ("Who was born in X?"), when few enough;
-- ``2hop`` / ``3hop``: a chain of one-valued relations ("the country of the birthplace of X"),
-  with a trace naming each intermediate entity (rendered in ``<think>`` when asked for);
+- ``2hop`` / ``3hop``: a chain of relations ("the country of the birthplace of X"), one-valued
+  but maybe the last (then the answer is a set: "the official languages of the country of X"),
+  with a trace naming each intermediate entity (rendered in ``<think>`` when asked for). A chain
+  never comes back to an entity it went through, so no answer is the question's own subject;
 - ``compare``: two entities' values: same (yes/no), earlier (date) or larger (number).
 
 A question is a JSON-able structure (kind, subject, relation path, template, the triples used).
@@ -21,18 +23,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from synthcompile.compilers.logic.answers import final_answer, norm_word, parse_bool
+from synthcompile.compilers.logic.answers import YES_NO, final_answer, parse_bool
+from synthcompile.compilers.memory.phrasing import fill, inverse_bank, noun_label, plural, question_bank, spoken
+from synthcompile.compilers.memory.phrasing import possessive as owner
 from synthcompile.compilers.memory.values import matches, split_names, value_text
-from synthcompile.compilers.memory.verbalise import VERIFIER, inverse_bank, question_bank
+from synthcompile.compilers.memory.verbalise import VERIFIER
 from synthcompile.sample import Verdict
 from synthcompile.seeds.kg import Graph, Relation
 
 KINDS = ("1hop", "set", "inverse", "2hop", "3hop", "compare")
 DIFFICULTY = {"1hop": 1, "set": 2, "inverse": 2, "2hop": 2, "3hop": 3, "compare": 2}
 
-CHAIN_QUESTIONS = ("What is {chain}?", "Name {chain}.", "Tell me {chain}.", "Give {chain}.",
-                    "Which is {chain}?", "Do you know {chain}? Say it.", "Identify {chain}.",
-                    "What would you say is {chain}?")
+# Chain questions by what the chain ends in: an entity, a value (date, number, text), or a set.
+CHAIN_QUESTIONS = {
+    "entity": ("What is {chain}?", "Name {chain}.", "Tell me {chain}.", "Give {chain}.",
+               "Can you name {chain}?", "Do you know {chain}? Say it.", "Identify {chain}.",
+               "What would you say is {chain}?"),
+    "value": ("What is {chain}?", "Tell me {chain}.", "Give {chain}.", "Do you know {chain}? Say it.",
+              "What would you say is {chain}?", "State {chain}.", "Can you tell me {chain}?",
+              "Please give {chain}."),
+    "set": ("What are {chain}?", "Name {chain}.", "List {chain}.", "Tell me {chain}.", "Give {chain}.",
+            "Can you list {chain}?", "Identify {chain}.", "What would you say are {chain}?"),
+}
+CHAIN_PHRASINGS = 8  # phrasings in each bank above
 _COMPARE = {
     "same": ("Do {a} and {b} have the same {label}?", "Is the {label} of {a} the same as that of {b}?",
              "Do {a} and {b} share the same {label}?", "Is {a}'s {label} identical to {b}'s?"),
@@ -42,19 +55,6 @@ _COMPARE = {
                "Between {a} and {b}, whose {label} is larger?", "Which of {a} and {b} has a higher {label}?"),
 }
 _OPS = {"date": "earlier", "number": "larger", "entity": "same"}
-
-
-def _chain(graph: Graph, subject_name: str, path: list[str], possessive: bool) -> str:
-    labels = [graph.relations[r].noun for r in path]
-    if possessive:  # "the country of X's place of birth"
-        inner = f"{subject_name}'s {labels[0]}"
-        for label in labels[1:]:
-            inner = f"the {label} of {inner}"
-        return inner
-    inner = subject_name
-    for label in labels:
-        inner = f"the {label} of {inner}"
-    return inner
 
 
 @dataclass
@@ -71,6 +71,16 @@ class Question:
         return self.data["kind"]
 
 
+def question_entities(graph: Graph, data: dict[str, Any]) -> list[str]:
+    """Every entity a question names or uses: subject, intermediates, answers, compared ones."""
+    found = {data["subject"]}
+    for s, r, o in data["triples"]:
+        found.add(s)
+        if graph.relations[r].value == "entity":
+            found.add(o)
+    return sorted(found)
+
+
 def _one(graph: Graph, subject: str, relation: str) -> str | None:
     objs = graph.objects(subject, relation)
     return objs[0] if len(objs) == 1 else None
@@ -81,6 +91,10 @@ def _list_text(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def _values_text(graph: Graph, rel: Relation, values: list[str]) -> str:
+    return _list_text([value_text(graph, rel, v) for v in values])
+
+
 # Building ------------------------------------------------------------------------------------
 
 
@@ -88,82 +102,121 @@ def one_hop(graph: Graph, subject: str, relation: str, template: int) -> Questio
     rel = graph.relations[relation]
     objs = graph.objects(subject, relation)
     kind = "1hop" if rel.cardinality == "one" else "set"
-    q = question_bank(rel)[template].replace("{s}", graph.name(subject))
-    answer = (value_text(graph, rel, objs[0]) if kind == "1hop"
-              else _list_text([value_text(graph, rel, o) for o in objs]))
+    q = fill(question_bank(rel)[template], s=spoken(graph.entities[subject]))
     return Question({"kind": kind, "subject": subject, "path": [relation], "template": template,
-                     "triples": [[subject, relation, o] for o in objs]}, q, answer, [])
+                     "triples": [[subject, relation, o] for o in objs]}, q, _values_text(graph, rel, objs), [])
 
 
 def inverse(graph: Graph, obj: str, relation: str, template: int) -> Question:
     subjects = graph.subjects(obj, relation)
-    q = inverse_bank(graph.relations[relation])[template].replace("{o}", graph.name(obj))
+    q = fill(inverse_bank(graph.relations[relation])[template], o=spoken(graph.entities[obj]))
     return Question({"kind": "inverse", "subject": obj, "path": [relation], "template": template,
                      "triples": [[s, relation, obj] for s in subjects]},
                     q, _list_text([graph.name(s) for s in subjects]), [])
 
 
-def chains(graph: Graph, subject: str, hops: int) -> list[list[str]]:
-    """Relation paths of ``hops`` one-valued links from ``subject`` (entity-valued but the last)."""
-    paths: list[list[str]] = [[]]
+def chains(graph: Graph, subject: str, hops: int, max_set: int = 5) -> list[list[str]]:
+    """Relation paths of ``hops`` links from ``subject`` that a question can ask.
+
+    Every link is a relation with a noun label; all but the last are one-valued and lead to an
+    entity; the last is one-valued or has at most ``max_set`` values. No entity is visited twice
+    (so "the country of the capital of X" is not asked: it is X).
+    """
+    paths: list[tuple[list[str], list[str]]] = [([], [subject])]  # (path, entities visited)
     for depth in range(hops):
+        last = depth == hops - 1
         nxt = []
-        for path in paths:
-            node = subject if not path else _walk(graph, subject, path)
-            for r, objs in graph.facts(node).items():
+        for path, seen in paths:
+            for r, objs in graph.facts(seen[-1]).items():
                 rel = graph.relations[r]
-                if rel.cardinality != "one" or len(objs) != 1 or r in path:
+                if r in path or noun_label(rel) is None:
                     continue
-                if depth < hops - 1 and rel.value != "entity":
+                if not last and (rel.value != "entity" or len(objs) != 1 or rel.cardinality != "one"):
                     continue
-                nxt.append(path + [r])
+                if last and not (len(objs) == 1 if rel.cardinality == "one" else 0 < len(objs) <= max_set):
+                    continue
+                if rel.value == "entity" and any(o in seen for o in objs):
+                    continue
+                nxt.append((path + [r], seen + objs[:1]))
         paths = nxt
-    return paths
+    return [path for path, _ in paths]
 
 
-def _walk(graph: Graph, subject: str, path: list[str]) -> str | None:
-    node = subject
-    for r in path:
-        node = _one(graph, node, r)
+def walk(graph: Graph, subject: str, path: list[str]) -> list[str] | None:
+    """The entities a chain goes through, subject first (the last link's values not included)."""
+    nodes = [subject]
+    for r in path[:-1]:
+        node = _one(graph, nodes[-1], r)
         if node is None:
             return None
-    return node
+        nodes.append(node)
+    return nodes
+
+
+def _ending(rel: Relation) -> str:
+    return "set" if rel.cardinality == "many" else "entity" if rel.value == "entity" else "value"
+
+
+def _chain_text(graph: Graph, subject: str, path: list[str], possessive: bool) -> str:
+    """ "the country of the place of birth of X", or "the country of X's place of birth"."""
+    last = graph.relations[path[-1]]
+    labels = [noun_label(graph.relations[r]) for r in path[:-1]]
+    labels.append(plural(noun_label(last)) if last.cardinality == "many" else noun_label(last))
+    if possessive:
+        inner = f"{owner(spoken(graph.entities[subject]))} {labels[0]}"
+        labels = labels[1:]
+    else:
+        inner = spoken(graph.entities[subject])
+    for label in labels:
+        inner = f"the {label} of {inner}"
+    return inner
 
 
 def composition(graph: Graph, subject: str, path: list[str], template: int, possessive: bool) -> Question:
-    node, triples, trace = subject, [], []
-    for r in path:
-        value = _one(graph, node, r)
+    nodes = walk(graph, subject, path)
+    triples, trace = [], []
+    for node, r in zip(nodes, path):
         rel = graph.relations[r]
-        trace.append(f"The {rel.noun} of {graph.name(node)} is {value_text(graph, rel, value)}.")
-        triples.append([node, r, value])
-        node = value
+        values = graph.objects(node, r)
+        triples += [[node, r, v] for v in values]
+        said = [value_text(graph, rel, v, prose=True) for v in values]
+        if len(values) == 1:
+            trace.append(f"The {noun_label(rel)} of {graph.prose(node)} is {said[0]}.")
+        else:
+            trace.append(f"The {plural(noun_label(rel))} of {graph.prose(node)} are {_list_text(said)}.")
     last = graph.relations[path[-1]]
-    chain = _chain(graph, graph.name(subject), path, possessive)
-    q = CHAIN_QUESTIONS[template].replace("{chain}", chain)
+    chain = _chain_text(graph, subject, path, possessive)
+    q = fill(CHAIN_QUESTIONS[_ending(last)][template], chain=chain)
     return Question({"kind": f"{len(path)}hop", "subject": subject, "path": path, "template": template,
-                     "possessive": possessive, "triples": triples}, q, value_text(graph, last, node), trace)
+                     "possessive": possessive, "triples": triples}, q,
+                    _values_text(graph, last, graph.objects(nodes[-1], path[-1])), trace)
+
+
+def comparable(rel: Relation) -> bool:
+    """Can two entities' values of ``rel`` be compared (same / earlier / larger)?"""
+    return rel.cardinality == "one" and rel.value in _OPS and noun_label(rel) is not None
 
 
 def comparison(graph: Graph, a: str, b: str, relation: str, template: int) -> Question | None:
     """A comparison of a's and b's one value of ``relation``; None when it has no clear answer."""
     rel = graph.relations[relation]
-    op = _OPS[rel.value] if rel.value in _OPS else None
     va, vb = _one(graph, a, relation), _one(graph, b, relation)
-    if op is None or va is None or vb is None or a == b:
+    if not comparable(rel) or va is None or vb is None or a == b:
         return None
+    op, label = _OPS[rel.value], noun_label(rel)
     data = {"kind": "compare", "op": op, "subject": a, "other": b, "path": [relation],
             "template": template, "triples": [[a, relation, va], [b, relation, vb]]}
     answer = _compare_answer(graph, data)
     if answer is None:
         return None
-    q = (_COMPARE[op][template].replace("{a}", graph.name(a)).replace("{b}", graph.name(b))
-         .replace("{label}", rel.noun))
-    trace = [f"The {rel.noun} of {graph.name(x)} is {value_text(graph, rel, v)}." for x, v in ((a, va), (b, vb))]
-    return Question(data, q, answer, trace)
+    q = fill(_COMPARE[op][template], a=spoken(graph.entities[a]), b=spoken(graph.entities[b]), label=label)
+    trace = [f"The {label} of {graph.prose(x)} is {value_text(graph, rel, v, prose=True)}."
+             for x, v in ((a, va), (b, vb))]
+    return Question(data, q, answer if op == "same" else graph.name(answer), trace)
 
 
 def _compare_answer(graph: Graph, data: dict) -> str | None:
+    """"yes" or "no" for "same"; else the id of the entity with the earlier or larger value."""
     relation, a, b = data["path"][0], data["subject"], data["other"]
     va, vb = _one(graph, a, relation), _one(graph, b, relation)
     if va is None or vb is None:
@@ -173,10 +226,10 @@ def _compare_answer(graph: Graph, data: dict) -> str | None:
     if data["op"] == "earlier":
         if len(va) != len(vb) or va == vb:  # different precisions do not compare exactly
             return None
-        return graph.name(a if va < vb else b)
+        return a if va < vb else b
     if Decimal(va) == Decimal(vb):
         return None
-    return graph.name(a if Decimal(va) > Decimal(vb) else b)
+    return a if Decimal(va) > Decimal(vb) else b
 
 
 # Checking ------------------------------------------------------------------------------------
@@ -195,12 +248,12 @@ def expected(graph: Graph, data: dict) -> tuple[Relation | None, list[str] | str
     if kind == "inverse":
         return None, list(graph.subjects(subject, path[0]))
     if kind in ("2hop", "3hop"):
-        node = subject
-        for r in path[:-1]:
-            node = _one(graph, node, r)
-            if node is None:
-                return rel, None
-        return rel, _one(graph, node, path[-1])
+        nodes = walk(graph, subject, path)
+        if nodes is None:
+            return rel, None
+        if rel.cardinality == "many":
+            return rel, list(graph.objects(nodes[-1], path[-1]))
+        return rel, _one(graph, nodes[-1], path[-1])
     if kind == "compare":
         return None, _compare_answer(graph, data)
     raise ValueError(f"unknown question kind {kind!r}")
@@ -219,7 +272,10 @@ def verify(graph: Graph, data: dict, response: str) -> Verdict:
         return Verdict(False, VERIFIER, "no answer given")
     kind = data["kind"]
     if kind == "compare":
-        ok = (parse_bool(given) == (want == "yes")) if data["op"] == "same" else norm_word(given) == norm_word(want)
+        if data["op"] == "same":
+            ok = parse_bool(given, YES_NO) == (want == "yes")
+        else:  # the winner, by name or alias
+            ok = matches(graph, _subject_relation(), want, given)
     elif isinstance(want, list):
         relation = rel or _subject_relation()
         items = split_names(graph, relation, given, want)

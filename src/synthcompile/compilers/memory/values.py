@@ -38,9 +38,11 @@ def number_text(value: str) -> str:
     return f"{int(value):,}"
 
 
-def value_text(graph: Graph, relation: Relation, value: str, fmt: int = 0) -> str:
+def value_text(graph: Graph, relation: Relation, value: str, fmt: int = 0, prose: bool = False) -> str:
+    """How a value is written; ``prose``: as running text says it ("the University of X")."""
     if relation.value == "entity":
-        return graph.entities[value].name
+        entity = graph.entities[value]
+        return entity.prose if prose else entity.name
     if relation.value == "date":
         return date_text(value, fmt)
     if relation.value == "number":

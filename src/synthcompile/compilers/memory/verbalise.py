@@ -8,8 +8,10 @@ every statement's triple is in the graph: a document passes only if each sentenc
 rendering of a true fact.
 
 Styles: ``paragraph`` (encyclopedic prose), ``list``, ``table`` (markdown), ``timeline`` (dated
-facts first, in date order), ``flashcards``, ``qa`` and ``dialogue``. The last two contain
-questions, so held-out (probe) entities are never verbalised in them.
+facts first, in date order, each date written once), ``flashcards``, ``qa`` and ``dialogue``.
+The last two contain questions, so the entity split keeps held-out entities out of them. In
+them, the facts of a many-valued relation answer one question together ("What are the
+neighbours of X?" followed by every neighbour), never one neighbour per question.
 """
 
 from __future__ import annotations
@@ -18,80 +20,17 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from synthcompile.compilers.memory.phrasing import fill, spoken, statement_bank, timeline_entry, train_questions
 from synthcompile.compilers.memory.values import date_formats, date_text, value_text
 from synthcompile.sample import Verdict
-from synthcompile.seeds.kg import Graph, Relation
+from synthcompile.seeds.kg import Graph
 
 STYLES = ("paragraph", "list", "table", "timeline", "flashcards", "qa", "dialogue")
 QUESTION_STYLES = frozenset({"qa", "dialogue"})
 VERIFIER = "memory.graph/1"
-
-_PREPOSITIONS = {"with", "of", "in", "at", "by", "on", "from", "to", "for", "as"}
-_PARTICIPLE_START = ("born", "made", "located", "based", "educated", "named", "founded", "owned")
-
-
-def _article(noun: str) -> str:
-    return "an" if noun[:1].lower() in "aeiou" else "a"
-
-
-def statement_bank(rel: Relation) -> tuple[str, ...]:
-    """The relation's own statements, or grammatical fallbacks built from its label."""
-    if rel.templates:
-        return rel.templates
-    label = rel.noun
-    words = label.split()
-    if words[-1] in _PREPOSITIONS and (words[0].endswith("ed") or words[0] in _PARTICIPLE_START):
-        return (f"{{s}} is {label} {{o}}.", f"According to the records, {{s}} is {label} {{o}}.",
-                f"It is recorded that {{s}} is {label} {{o}}.", f"{{s}}: {label} {{o}}.")
-    if words[-1] in _PREPOSITIONS:  # a verb phrase such as "shares border with"
-        return (f"{{s}} {label} {{o}}.", f"According to the records, {{s}} {label} {{o}}.",
-                f"It is recorded that {{s}} {label} {{o}}.", f"{{s}}: {label} {{o}}.")
-    if rel.cardinality == "one":
-        return (f"The {label} of {{s}} is {{o}}.", f"{{s}}'s {label} is {{o}}.",
-                f"{{o}} is the {label} of {{s}}.", f"For {{s}}, the {label} is {{o}}.",
-                f"The recorded {label} of {{s}} is {{o}}.", f"{{o}} is recorded as the {label} of {{s}}.")
-    a = _article(label)
-    return (f"One {label} of {{s}} is {{o}}.", f"{{o}} is {a} {label} of {{s}}.",
-            f"For {{s}}, one {label} is {{o}}.", f"{{s}} has {{o}} as {a} {label}.",
-            f"{{o}} is recorded as {a} {label} of {{s}}.", f"Among the {label} entries of {{s}} is {{o}}.")
-
-
-def question_bank(rel: Relation) -> tuple[str, ...]:
-    if rel.questions:
-        return rel.questions
-    label = rel.noun
-    words = label.split()
-    if words[-1] in _PREPOSITIONS:
-        verb = "is " if words[0].endswith("ed") or words[0] in _PARTICIPLE_START else ""
-        return (f"Fill in the blank: {{s}} {verb}{label} ___.", f"Complete the fact: {{s}} {verb}{label} ...",
-                f"What completes this: {{s}} {verb}{label} ...?", f"According to the records, {{s}} {verb}{label} what?",
-                f"Finish the sentence: {{s}} {verb}{label} ...")
-    if rel.cardinality == "one":
-        return (f"What is the {label} of {{s}}?", f"What is {{s}}'s {label}?", f"Name the {label} of {{s}}.",
-                f"Tell me the {label} of {{s}}.", f"Give the {label} of {{s}}.",
-                f"Which {label} does {{s}} have?", f"What is recorded as the {label} of {{s}}?")
-    return (f"List every {label} of {{s}}.", f"Name each {label} of {{s}}.", f"What is each {label} of {{s}}?",
-            f"Give all the {label} entries of {{s}}.", f"Which values are recorded as {label} of {{s}}?",
-            f"Enumerate the {label} entries of {{s}}.")
-
-
-def inverse_bank(rel: Relation) -> tuple[str, ...]:
-    if rel.inverse_questions:
-        return rel.inverse_questions
-    if rel.value != "entity":
-        return ()
-    label = rel.noun
-    if label.split()[-1] in _PREPOSITIONS:
-        return ()
-    return (f"Which entities have {{o}} as their {label}?", f"Of which entities is {{o}} the {label}?",
-            f"Name every entity whose {label} is {{o}}.", f"List all entities with {label} {{o}}.")
-
-
-def _fill(template: str, s: str, o: str) -> str:
-    # str.replace, not str.format: names may contain braces. A sentence may open with a
-    # lower-case value ("agronomy is ..."): its first letter is capitalised.
-    text = template.replace("{o}", o).replace("{s}", s)
-    return text[:1].upper() + text[1:]
+_PRONOUN_STYLES = frozenset({"paragraph", "timeline", "qa", "dialogue"})  # the styles written in sentences
+_RECORD_STYLES = frozenset({"list", "table", "flashcards"})  # label: value
+CONTINUES = -1  # a statement's question index when it continues the answer before it
 
 
 @dataclass(frozen=True)
@@ -101,34 +40,42 @@ class VerbaliseKnobs:
     question_holdout: int = 0      # phrasings at the end of each question bank kept out of training
 
 
-def train_questions(rel: Relation, holdout: int) -> tuple[str, ...]:
-    bank = question_bank(rel)
-    return bank[:-holdout] if 0 < holdout < len(bank) else bank
-
-
-def draw_document(graph: Graph, subject: str, style: str, rng: random.Random,
-                  knobs: VerbaliseKnobs) -> dict[str, Any]:
+def draw_document(graph: Graph, subject: str, style: str, rng: random.Random, knobs: VerbaliseKnobs,
+                  facts: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     """Every random choice of one rendering, as the structure that :func:`render_document` reads.
 
-    A statement is ``[relation, object, template, date format, pronoun, question]``.
+    ``facts`` (relation, object) default to all of the subject's. A statement is ``[relation,
+    object, template, date format, pronoun, question]``; ``question`` is -1 outside the question
+    styles and for a fact that continues the answer to the question before it.
     """
-    facts = [(r, o) for r, objs in graph.facts(subject).items() for o in objs]
+    if facts is None:
+        facts = [(r, o) for r, objs in graph.facts(subject).items() for o in objs]
+    facts = list(facts)
     if knobs.permute:
         rng.shuffle(facts)
+    if style in QUESTION_STYLES:  # one question per relation: its facts stay together
+        first = {r: i for i, (r, _) in reversed(list(enumerate(facts)))}
+        facts.sort(key=lambda f: first[f[0]])
+    dated = 0
     if style == "timeline":  # dated facts first, oldest first; the rest keep their order
-        dated = sorted((f for f in facts if graph.relations[f[0]].value == "date"), key=lambda f: f[1])
-        facts = dated + [f for f in facts if graph.relations[f[0]].value != "date"]
+        when = [f for f in facts if graph.relations[f[0]].value == "date"]
+        dated = len(when)
+        facts = sorted(when, key=lambda f: f[1]) + [f for f in facts if graph.relations[f[0]].value != "date"]
     entity = graph.entities[subject]
     statements = []
+    after_subject = False  # did the sentence before have the entity as its subject?
     for i, (r, o) in enumerate(facts):
         rel = graph.relations[r]
         bank = statement_bank(rel)
-        t = rng.randrange(len(bank))
+        t = 0 if i < dated else rng.randrange(len(bank))
         fmt = rng.randrange(date_formats(rel, o))
-        pronoun = int(i > 0 and entity.pronoun is not None and bank[t].startswith("{s} ")
-                      and style in ("paragraph", "timeline", "qa", "dialogue")
-                      and rng.random() < knobs.pronouns)
-        q = rng.randrange(len(train_questions(rel, knobs.question_holdout))) if style in QUESTION_STYLES else -1
+        # "He"/"she"/"it" only right after a sentence about the entity, so it can refer to nothing else.
+        pronoun = int(after_subject and entity.pronoun is not None and bank[t].startswith("{s} ")
+                      and style in _PRONOUN_STYLES and rng.random() < knobs.pronouns)
+        after_subject = i >= dated and bank[t].startswith("{s} ")
+        q = CONTINUES
+        if style in QUESTION_STYLES and (i == 0 or facts[i - 1][0] != r):
+            q = rng.randrange(len(train_questions(rel, knobs.question_holdout)))
         statements.append([r, o, t, fmt, pronoun, q])
     return {"kind": "bio", "style": style, "subject": subject, "statements": statements,
             "question_holdout": knobs.question_holdout}
@@ -136,31 +83,39 @@ def draw_document(graph: Graph, subject: str, style: str, rng: random.Random,
 
 def render_document(graph: Graph, doc: dict[str, Any]) -> str:
     """The text of a drawn document: a pure function of the graph's names and ``doc``."""
-    subject = doc["subject"]
-    entity = graph.entities[subject]
+    entity = graph.entities[doc["subject"]]
     name, style = entity.name, doc["style"]
-    units = []
+    prose = spoken(entity) if style not in _RECORD_STYLES else name
+    units, dated = [], 0
     for r, o, t, fmt, pronoun, q in doc["statements"]:
         rel = graph.relations[r]
-        value = value_text(graph, rel, o, fmt)
-        label = rel.noun
-        sentence = _fill(statement_bank(rel)[t], entity.pronoun.capitalize() if pronoun else name, value)
-        if style == "paragraph":
-            units.append(sentence)
-        elif style == "list":
-            units.append(f"- {label[:1].upper()}{label[1:]}: {value}")
-        elif style == "table":
-            units.append(f"| {label} | {value} |")
-        elif style == "timeline":
-            units.append(f"- {date_text(o, 0)}: {sentence}" if rel.value == "date" else f"- {sentence}")
-        elif style == "flashcards":
-            units.append(f"Front: {name} · {label}?\nBack: {value}")
-        elif style in QUESTION_STYLES:
-            question = _fill(train_questions(rel, doc["question_holdout"])[q], name, value)
-            lead = ("Q: ", "A: ") if style == "qa" else ("User: ", "Assistant: ")
-            units.append(f"{lead[0]}{question}\n{lead[1]}{sentence}")
+        if style in _RECORD_STYLES:
+            label, value = rel.noun, value_text(graph, rel, o, fmt)
+            if style == "list":
+                units.append(f"- {label[:1].upper()}{label[1:]}: {value}")
+            elif style == "table":
+                units.append(f"| {label} | {value} |")
+            else:
+                units.append(f"Front: {name} · {label}?\nBack: {value}")
+        elif style == "timeline" and rel.value == "date":
+            units.append(f"- {date_text(o, fmt)}: {fill(timeline_entry(rel), s=prose)}.")
+            dated += 1
         else:
-            raise ValueError(f"unknown style {style!r} (styles: {', '.join(STYLES)})")
+            sentence = fill(statement_bank(rel)[t], s=entity.pronoun.capitalize() if pronoun else prose,
+                            o=value_text(graph, rel, o, fmt, prose=True))
+            if style == "paragraph":
+                units.append(sentence)
+            elif style == "timeline":
+                units.append(f"- {sentence}")
+            elif style in QUESTION_STYLES:
+                if q == CONTINUES:
+                    units[-1] += f" {sentence}"
+                    continue
+                question = fill(train_questions(rel, doc["question_holdout"])[q], s=prose)
+                lead = ("Q: ", "A: ") if style == "qa" else ("User: ", "Assistant: ")
+                units.append(f"{lead[0]}{question}\n{lead[1]}{sentence}")
+            else:
+                raise ValueError(f"unknown style {style!r} (styles: {', '.join(STYLES)})")
     if style == "paragraph":
         return " ".join(units)
     if style == "list":
@@ -168,12 +123,18 @@ def render_document(graph: Graph, doc: dict[str, Any]) -> str:
     if style == "table":
         return "\n".join([name, "", "| attribute | value |", "| --- | --- |"] + units)
     if style == "timeline":  # dated facts come first (draw_document); the rest follow "Also:"
-        dated = sum(graph.relations[st[0]].value == "date" for st in doc["statements"])
-        rest = ["Also:", *units[dated:]] if units[dated:] else []
+        rest = (["Also:"] if dated else []) + units[dated:] if units[dated:] else []
         return "\n".join([f"Timeline: {name}", *units[:dated], *rest])
     if style == "flashcards":
         return "\n\n".join([f"Flash cards: {name}"] + units)
     return "\n\n".join(units)
+
+
+def document_entities(graph: Graph, doc: dict[str, Any]) -> list[str]:
+    """The entities a document states facts about or names: its subject and entity values."""
+    found = {doc["subject"]}
+    found.update(o for r, o, *_ in doc["statements"] if graph.relations[r].value == "entity")
+    return sorted(found)
 
 
 def verify_document(graph: Graph, doc: dict[str, Any], text: str) -> Verdict:

@@ -7,12 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.answers import final_answer, parse_int
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
 Op = Literal["+", "-", "*"]
 PLACES = ("units", "tens", "hundreds", "thousands")
+SHOWN = {"+": "+", "-": "-", "*": "×"}
+SKILL = {"+": ("addition",), "-": ("subtraction",), "*": ("multiplication",)}
 
 
 class ArithmeticConfig(FamilyConfig):
@@ -75,6 +78,7 @@ def mul_partials(a: int, b: int) -> tuple[int, list[str]]:
 class Arithmetic(Family):
     name = "arithmetic"
     description = "Multi-digit +, - and × with carries and borrows; the trace is the column algorithm."
+    version = "2"  # 2: operands drawn with synthcompile.compilers.logic.draws (faster)
     skills = ("arithmetic", "carrying")
     Config = ArithmeticConfig
     levels = {
@@ -94,20 +98,28 @@ class Arithmetic(Family):
         "Find the result of {a} {op} {b}.",
     )
 
-    def _operand(self, rng: random.Random, digits: int) -> int:
-        value = rng.randint(10 ** (digits - 1) if digits > 1 else 0, 10 ** digits - 1)
+    def __init__(self, config: ArithmeticConfig):
+        super().__init__(config)
+        # Operands of n digits: low + a uniform draw below span (0 counts as a 1-digit number).
+        self._range = {op: (10 ** (d - 1) if d > 1 else 0, 10 ** d - (10 ** (d - 1) if d > 1 else 0))
+                       for op in config.ops
+                       for d in [config.mul_digits if op == "*" else config.digits]}
+
+    def _operand(self, rng: random.Random, low: int, span: int) -> int:
+        # random() has 53 bits: past 2**53 values (16+ digits) it would skip most integers.
+        value = low + (int(rng.random() * span) if span <= 1 << 53 else rng.randrange(span))
         return -value if self.config.negatives and rng.random() < 0.3 else value
 
     def generate(self, rng: random.Random) -> Problem:
-        op = rng.choice(self.config.ops)
-        digits = self.config.mul_digits if op == "*" else self.config.digits
-        a, b = self._operand(rng, digits), self._operand(rng, digits)
+        op = draws.pick(rng, self.config.ops)
+        low, span = self._range[op]
+        a, b = self._operand(rng, low, span), self._operand(rng, low, span)
         answer, trace = self.solve(a, op, b)
         shown_b = f"({b})" if b < 0 else str(b)
-        return Problem(fields={"a": a, "op": {"*": "×"}.get(op, op), "b": shown_b},
+        return Problem(fields={"a": a, "op": SHOWN[op], "b": shown_b},
                        answer_text=str(answer), trace=trace, data={"a": a, "b": b, "op": op,
                                                                      "answer": answer},
-                       skills=({"+": "addition", "-": "subtraction", "*": "multiplication"}[op],))
+                       skills=SKILL[op])
 
     @staticmethod
     def solve(a: int, op: str, b: int) -> tuple[int, list[str]]:

@@ -15,7 +15,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from synthcompile.compilers.logic.answers import final_answer, norm_word, parse_bool, parse_int, parse_items
+from synthcompile.compilers.logic.answers import (Vocabulary, final_answer, norm_word, parse_bool, parse_int,
+                                                  parse_items)
+from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -24,6 +26,10 @@ _PARTS = (("bl", "br", "d", "fl", "gl", "gr", "k", "m", "pl", "sn", "st", "tr", 
           ("a", "e", "i", "o", "u", "ee", "oo", "ai"),
           ("b", "ck", "d", "g", "m", "mp", "nk", "p", "rp", "t", "ff", "n", "sh", "x", "lt"))
 ATOMS = tuple(sorted({a + b + c for a in _PARTS[0] for b in _PARTS[1] for c in _PARTS[2]}))  # nonsense words
+
+
+DERIVABLE = Vocabulary(("yes", "derivable", "it can be derived", "it can"),
+                       ("no", "not derivable", "it cannot be derived", "it cannot", "underivable"))
 
 
 class DeductionChainsConfig(FamilyConfig):
@@ -77,6 +83,7 @@ def chain(facts: list[str], rules: list, trace: bool = True) -> tuple[dict[str, 
 class DeductionChains(Family):
     name = "deduction_chains"
     description = "Facts and if-then rules with distractors: derivability, depth and closure by forward chaining."
+    version = "2"  # 2: draws from synthcompile.compilers.logic.draws (faster; other problems per seed)
     skills = ("deduction", "multi-step reasoning")
     Config = DeductionChainsConfig
     levels = {
@@ -103,38 +110,40 @@ class DeductionChains(Family):
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         spare = c.distractors + 2  # atoms no rule can ever establish
-        atoms = rng.sample(ATOMS, c.facts + c.depth + 2 * c.distractors + spare)
+        atoms = draws.sample(rng, ATOMS, c.facts + c.depth + 2 * c.distractors + spare)
         facts = atoms[:c.facts]
         path = atoms[c.facts:c.facts + c.depth]
         pool = atoms[c.facts + c.depth:]
         never = pool[:spare]
         heads = pool[spare:]
         rules: list[list] = []
-        before = [rng.choice(facts)]
+        before = [draws.pick(rng, facts)]
         for atom in path:  # the goal's chain: each link needs the previous atom (and maybe more)
             body = [before[-1]]
-            extra = rng.choice(facts + before[:-1])
+            extra = draws.pick(rng, facts + before[:-1])
             if rng.random() < 0.4 and extra not in body:
                 body.append(extra)
             rules.append([body, atom])
             before.append(atom)
+        known_atoms = facts + path
         for k in range(c.distractors):
             head = heads[k]
             if k % 2:  # fires from what is known, but leads nowhere
-                body = rng.sample(facts + path, min(2, len(facts + path)))[: 1 + (rng.random() < 0.5)]
+                body = draws.sample(rng, known_atoms, min(2, len(known_atoms)))[: 1 + (rng.random() < 0.5)]
             else:      # waits on an atom nothing establishes (possibly beside real ones)
-                body = [rng.choice(never)] + ([rng.choice(facts + path)] if rng.random() < 0.5 else [])
+                body = [draws.pick(rng, never)] + ([draws.pick(rng, known_atoms)] if rng.random() < 0.5 else [])
                 if rng.random() < 0.5:
-                    head = rng.choice(heads[: k + 1] + path[-1:])  # a second, dead route to some atom
-            rng.shuffle(body)
+                    head = draws.pick(rng, heads[: k + 1] + path[-1:])  # a second, dead route to some atom
+            if len(body) == 2 and rng.random() < 0.5:
+                body.reverse()
             rules.append([body, head])
-        rng.shuffle(rules)
-        kind = rng.choice(c.kinds)
+        draws.shuffle(rng, rules)
+        kind = draws.pick(rng, c.kinds)
         known, steps = chain(facts, rules)
         goal = path[-1]
         if kind == "derivable" and rng.random() < 0.5:  # ask about an atom that looks reachable
             stuck = [head for _, head in rules if head not in known]
-            goal = rng.choice(stuck or [b for body, _ in rules for b in body if b in never] or never)
+            goal = draws.pick(rng, stuck or [b for body, _ in rules for b in body if b in never] or never)
         if kind == "derivable":
             answer = "yes" if goal in known else "no"
             steps.append(f"{goal} {'was derived' if goal in known else 'was never derived'}")
@@ -156,7 +165,7 @@ class DeductionChains(Family):
         given = final_answer(answer)
         kind, goal = data["kind"], data["goal"]
         if kind == "derivable":
-            said = parse_bool(given)
+            said = parse_bool(given, DERIVABLE)
             if said is None:
                 return self.wrong("not yes/no")
             return self.ok() if said == (goal in known) else self.wrong(f"derivable is {goal in known}")

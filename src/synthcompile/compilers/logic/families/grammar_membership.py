@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_bool
+from synthcompile.compilers.logic.answers import Vocabulary, final_answer, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -30,6 +30,9 @@ NONTERMINALS = "SABCDEFG"
 TERMINALS = "abcd"
 _ARROWS = re.compile(r"\s*(?:=>|⇒|->|→)\s*")
 
+
+MEMBER = Vocabulary(("yes", "member", "a member", "in the language", "it is generated", "generated"),
+                    ("no", "not a member", "not in the language", "it is not generated", "not generated"))
 
 class GrammarConfig(FamilyConfig):
     nonterminals: int = Field(ge=2, le=len(NONTERMINALS), description="nonterminals, S first")
@@ -227,7 +230,7 @@ class GrammarMembership(Family):
         rules, word = data["rules"], data["word"]
         given = final_answer(answer)
         if data["kind"] == "member":
-            said = parse_bool(given)
+            said = parse_bool(given, MEMBER)
             if said is None:
                 return self.wrong("not yes/no")
             member = cyk(rules, word, trace=False)[0]

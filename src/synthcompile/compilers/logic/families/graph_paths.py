@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import re
 import string
 from collections import defaultdict, deque
 from itertools import combinations, permutations
@@ -21,14 +22,22 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_bool, parse_int, parse_items
+from synthcompile.compilers.logic.answers import Vocabulary, final_answer, parse_bool, parse_int
+from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
 Kind = Literal["reachable", "distance", "path"]
 NO_PATH = "no path"
 _NO_PATH_WORDS = {"no path", "none", "unreachable", "not reachable", "no", "impossible", "no route",
-                  "there is no path", "no such path", "infinity", "inf", "∞"}
+                  "there is no path", "no such path", "infinity", "inf", "∞", "no path exists",
+                  "there is no route", "no route exists", "there is no such path"}
+REACHABLE = Vocabulary(("yes", "reachable", "there is a path", "a path exists", "path exists"),
+                       ("no", "unreachable", "not reachable", "there is no path", "no path",
+                        "no path exists"))
+# A path is written as the question writes edges ("A - B", "A -> B"), or as a list: node names
+# are letters only, so any run of these separators splits it.
+_PATH_SPLIT = re.compile(r"\s*(?:->|→|—|–|-|,|;|\bto\b)\s*|\s+")
 
 
 class GraphPathsConfig(FamilyConfig):
@@ -170,6 +179,7 @@ def _walk_back(parent: dict[str, str], node: str) -> list[str]:
 class GraphPaths(Family):
     name = "graph_paths"
     description = "Reachability and shortest paths (BFS, Dijkstra) on random edge-list graphs; any shortest path accepted."
+    version = "2"  # 2: edges drawn as indices with synthcompile.compilers.logic.draws (faster)
     skills = ("graph search", "shortest path")
     Config = GraphPathsConfig
     levels = {
@@ -198,20 +208,25 @@ class GraphPaths(Family):
         super().__init__(config)
         names = node_names(config.nodes)
         self._names = names
+        # Every possible edge, in sorted order, and its text (unweighted): drawing a graph is
+        # drawing indices into these, and sorted indices give the sorted edge list.
         self._pairs = list(permutations(names, 2) if config.directed else combinations(names, 2))
+        arrow = " -> " if config.directed else " - "
+        self._pair_text = [f"{u}{arrow}{v}" for u, v in self._pairs]
 
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         weights = c.max_weight
-        # int(random() * n) is a uniform pick like randrange(n) at a third of the cost; a partial
-        # Fisher-Yates shuffle with it draws the distinct edges.
-        pairs = self._pairs[:]
-        for i in range(c.edges):
-            j = i + int(rng.random() * (len(pairs) - i))
-            pairs[i], pairs[j] = pairs[j], pairs[i]
-        edges = [[u, v, int(rng.random() * weights) + 1 if weights else 1] for u, v in sorted(pairs[:c.edges])]
-        s, t = rng.sample(self._names, 2)
-        kind = rng.choice(c.kinds)
+        chosen = sorted(draws.sample(rng, range(len(self._pairs)), c.edges))
+        pairs = self._pairs
+        if weights:
+            edges = [[*pairs[i], int(rng.random() * weights) + 1] for i in chosen]
+            edge_text = ", ".join(f"{self._pair_text[i]} ({w})" for i, (_, _, w) in zip(chosen, edges))
+        else:
+            edges = [[*pairs[i], 1] for i in chosen]
+            edge_text = ", ".join([self._pair_text[i] for i in chosen])
+        s, t = draws.sample(rng, self._names, 2)
+        kind = draws.pick(rng, c.kinds)
         adj = adjacency(edges, c.directed)
         # Reachability is a breadth-first question even on a weighted graph.
         dist, path, steps = (dijkstra if weights and kind != "reachable" else bfs)(adj, s, t)
@@ -221,8 +236,6 @@ class GraphPaths(Family):
             answer = NO_PATH
         else:
             answer = str(dist) if kind == "distance" else " -> ".join(path)
-        arrow = " -> " if c.directed else " - "
-        edge_text = ", ".join(f"{u}{arrow}{v}" + (f" ({w})" if weights else "") for u, v, w in edges)
         kind_of = ("directed" if c.directed else "undirected") + (" weighted" if weights else "")
         return Problem(
             fields={"edge_text": edge_text, "kind_of": kind_of,
@@ -246,10 +259,10 @@ class GraphPaths(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         adj, dist = self._shortest(data)
         given = final_answer(answer)
-        said_none = given.strip().lower().strip(".!") in _NO_PATH_WORDS
+        said_none = " ".join(given.lower().split()).strip(".!") in _NO_PATH_WORDS
         kind = data["kind"]
         if kind == "reachable":
-            value = parse_bool(given)
+            value = parse_bool(given, REACHABLE)
             if value is None:
                 return self.wrong("not yes/no")
             return self.ok() if value == (dist is not None) else self.wrong(f"reachability is {dist is not None}")
@@ -262,7 +275,7 @@ class GraphPaths(Family):
             if value is None:
                 return self.wrong("not an integer")
             return self.ok() if value == dist else self.wrong(f"expected {dist}, got {value}")
-        nodes = [n.upper() for n in parse_items(given)]
+        nodes = [n.upper() for n in _PATH_SPLIT.split(given.strip().strip("[](){}")) if n]
         if not nodes or nodes[0] != data["source"] or nodes[-1] != data["target"]:
             return self.wrong(f"a path must run from {data['source']} to {data['target']}")
         total = 0

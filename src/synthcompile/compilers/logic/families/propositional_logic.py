@@ -7,30 +7,35 @@ question asks for). Traces are the solvers' own steps: the bottom-up evaluation,
 search (assign a variable, simplify, backtrack), the truth-table rows inspected for a
 counter-example, and each rewrite applied on the way to negation normal form.
 
-Formulas are nested lists (JSON-able): ["var", "p"], ["not", f], [op, f, g] with op in
-and/or/imp/iff. The parser is hand-written: sympy's logic parser reads neither → nor ↔ nor the
-word forms ("implies", "iff") that free-form answers use, and it is far slower than needed here.
+Formulas, their parser and truth tables are in :mod:`..formula`; the traced solvers in
+:mod:`..formula_solvers`. This module is the family: config, questions and answers.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_bool
+from synthcompile.compilers.logic.answers import TRUE_FALSE, Vocabulary, final_answer, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.compilers.logic.formula import (  # noqa: F401  (tests and tools import them from here)
+    Formula, in_nnf, parse_formula, show, tables, tf, truth, variables_of)
+from synthcompile.compilers.logic.formula_solvers import evaluate, nnf, split_search
 from synthcompile.sample import Verdict
 
 Kind = Literal["evaluate", "satisfiable", "entails", "nnf"]
 Connective = Literal["and", "or", "imp", "iff"]
 VARIABLES = ("p", "q", "r", "s", "u", "w")  # no t/v: they read as "true" and "or"
-SYMBOL = {"and": "∧", "or": "∨", "imp": "→", "iff": "↔"}
 UNSAT = "unsatisfiable"
-Formula = list  # nested lists, see the module docstring
+# Each question's own answer words: a truth value is true/false (never "valid" or "1").
+VALUES = Vocabulary(("true", "t", "1"), ("false", "f", "0"))  # of a variable in an assignment
+ENTAILS = Vocabulary(("yes", "it follows", "follows", "entailed", "it is entailed"),
+                     ("no", "it does not follow", "does not follow", "not entailed"))
+SATISFIABLE = Vocabulary(("satisfiable", "sat"), (UNSAT, "unsat", "not satisfiable",
+                                                  "no satisfying assignment", "none"))
 
 
 class PropositionalLogicConfig(FamilyConfig):
@@ -49,283 +54,6 @@ class PropositionalLogicConfig(FamilyConfig):
         return self
 
 
-# Printing and parsing ------------------------------------------------------------------------
-
-def show(f: Formula, top: bool = True) -> str:
-    """Unicode text; binary subformulas are parenthesised, so precedence never matters."""
-    op = f[0]
-    if op == "var":
-        return f[1]
-    if op == "const":
-        return "⊤" if f[1] else "⊥"
-    if op == "not":
-        return "¬" + show(f[1], False)
-    text = f"{show(f[1], False)} {SYMBOL[op]} {show(f[2], False)}"
-    return text if top else f"({text})"
-
-
-_TOKEN = re.compile(r"\s*(<->|<=>|->|=>|/\\|\\/|&&|\|\||[()¬~!∧&∨|→↔⊤⊥]|[A-Za-z_]\w*|\S)")
-_WORDS = {"not": "¬", "~": "¬", "!": "¬", "and": "∧", "&": "∧", "&&": "∧", "/\\": "∧",
-          "or": "∨", "|": "∨", "||": "∨", "\\/": "∨", "implies": "→", "->": "→", "=>": "→",
-          "iff": "↔", "<->": "↔", "<=>": "↔", "true": "⊤", "false": "⊥"}
-_BINARY = {"∧": "and", "∨": "or"}
-
-
-class _ParseError(ValueError):
-    pass
-
-
-def parse_formula(text: str) -> Formula | None:
-    """Read ¬ ∧ ∨ → ↔ (or ~ ! & | -> => <-> and the words not/and/or/implies/iff) with the usual
-    precedence ¬ > ∧ > ∨ > → > ↔, → grouping to the right; None if the text is not a formula."""
-    tokens = [_WORDS.get(t.lower(), t) for t in _TOKEN.findall(text)]
-    pos = 0
-
-    def peek() -> str | None:
-        return tokens[pos] if pos < len(tokens) else None
-
-    def take() -> str:
-        nonlocal pos
-        if pos >= len(tokens):
-            raise _ParseError("unexpected end")
-        pos += 1
-        return tokens[pos - 1]
-
-    def iff() -> Formula:
-        left = imp()
-        while peek() == "↔":
-            take()
-            left = ["iff", left, imp()]
-        return left
-
-    def imp() -> Formula:
-        left = disj()
-        if peek() == "→":
-            take()
-            return ["imp", left, imp()]
-        return left
-
-    def disj() -> Formula:
-        left = conj()
-        while peek() == "∨":
-            take()
-            left = ["or", left, conj()]
-        return left
-
-    def conj() -> Formula:
-        left = unary()
-        while peek() == "∧":
-            take()
-            left = ["and", left, unary()]
-        return left
-
-    def unary() -> Formula:
-        tok = take()
-        if tok == "¬":
-            return ["not", unary()]
-        if tok == "(":
-            inner = iff()
-            if take() != ")":
-                raise _ParseError("unbalanced parenthesis")
-            return inner
-        if tok in ("⊤", "⊥"):
-            return ["const", tok == "⊤"]
-        if re.fullmatch(r"[A-Za-z_]\w*", tok):
-            return ["var", tok.lower()]
-        raise _ParseError(f"unexpected {tok!r}")
-
-    try:
-        result = iff()
-    except _ParseError:
-        return None
-    return result if pos == len(tokens) else None
-
-
-# Semantics -----------------------------------------------------------------------------------
-
-def variables_of(f: Formula, out: set[str] | None = None) -> set[str]:
-    out = set() if out is None else out
-    if f[0] == "var":
-        out.add(f[1])
-    elif f[0] != "const":
-        for sub in f[1:]:
-            variables_of(sub, out)
-    return out
-
-
-@lru_cache(maxsize=None)
-def row_masks(names: tuple[str, ...]) -> dict[str, int]:
-    """Bit r of a variable's mask is its value in truth-table row r (row bits = variable values)."""
-    rows = 1 << len(names)
-    return {v: sum(1 << r for r in range(rows) if r >> i & 1) for i, v in enumerate(names)}
-
-
-def truth(f: Formula, masks: dict[str, int], full: int) -> int:
-    """The formula's truth table as a bit mask over every row at once."""
-    op = f[0]
-    if op == "var":
-        return masks[f[1]]
-    if op == "const":
-        return full if f[1] else 0
-    if op == "not":
-        return full ^ truth(f[1], masks, full)
-    a, b = truth(f[1], masks, full), truth(f[2], masks, full)
-    if op == "and":
-        return a & b
-    if op == "or":
-        return a | b
-    if op == "imp":
-        return (full ^ a) | b
-    return full ^ a ^ b  # iff
-
-
-def tables(formulas: list[Formula], names: tuple[str, ...] | None = None) -> tuple[list[int], dict, int]:
-    """Truth masks of several formulas over the union of their variables (or ``names``)."""
-    if names is None:
-        found: set[str] = set()
-        for f in formulas:
-            variables_of(f, found)
-        names = tuple(sorted(found))
-    masks = row_masks(names)
-    full = (1 << (1 << len(names))) - 1
-    return [truth(f, masks, full) for f in formulas], masks, full
-
-
-def in_nnf(f: Formula) -> bool:
-    op = f[0]
-    if op in ("var", "const"):
-        return True
-    if op == "not":
-        return f[1][0] == "var"
-    return op in ("and", "or") and in_nnf(f[1]) and in_nnf(f[2])
-
-
-def _tf(value: bool) -> str:
-    return "T" if value else "F"
-
-
-# Solvers that record their steps -------------------------------------------------------------
-
-def evaluate(f: Formula, env: dict[str, bool], steps: list[str]) -> tuple[bool, str]:
-    """Bottom-up evaluation; returns (value, text) and logs each connective as it is computed."""
-    op = f[0]
-    if op == "var":
-        return env[f[1]], f[1]
-    if op == "not":
-        value, text = evaluate(f[1], env, steps)
-        shown = "¬" + (text if f[1][0] in ("var", "not") else f"({text})")
-        steps.append(f"{shown} = ¬{_tf(value)} = {_tf(not value)}")
-        return not value, shown
-    a, ta = evaluate(f[1], env, steps)
-    b, tb = evaluate(f[2], env, steps)
-    value = {"and": a and b, "or": a or b, "imp": (not a) or b, "iff": a == b}[op]
-    shown = f"{_wrap(f[1], ta)} {SYMBOL[op]} {_wrap(f[2], tb)}"
-    steps.append(f"{shown} = {_tf(a)} {SYMBOL[op]} {_tf(b)} = {_tf(value)}")
-    return value, shown
-
-
-def _wrap(f: Formula, text: str) -> str:
-    return text if f[0] in ("var", "not") else f"({text})"
-
-
-def _negate(x: Any) -> Any:
-    return (not x) if isinstance(x, bool) else ["not", x]
-
-
-def substitute(f: Formula, env: dict[str, bool]) -> Any:
-    """Plug in a partial assignment and simplify: True, False, or the remaining formula."""
-    op = f[0]
-    if op == "var":
-        return env.get(f[1], f)
-    if op == "const":
-        return f[1]
-    if op == "not":
-        return _negate(substitute(f[1], env))
-    a, b = substitute(f[1], env), substitute(f[2], env)
-    if op == "and":
-        if a is False or b is False:
-            return False
-        return b if a is True else a if b is True else ["and", a, b]
-    if op == "or":
-        if a is True or b is True:
-            return True
-        return b if a is False else a if b is False else ["or", a, b]
-    if op == "imp":
-        if a is False or b is True:
-            return True
-        return b if a is True else _negate(a) if b is False else ["imp", a, b]
-    if isinstance(a, bool) and isinstance(b, bool):
-        return a == b
-    if isinstance(a, bool):
-        return b if a else _negate(b)
-    if isinstance(b, bool):
-        return a if b else _negate(a)
-    return ["iff", a, b]
-
-
-def split_search(f: Formula, names: list[str], steps: list[str]) -> dict[str, bool] | None:
-    """Backtracking search: assign the next variable T then F, simplify, recurse on the rest."""
-    env: dict[str, bool] = {}
-
-    def go(g: Any) -> bool:
-        if isinstance(g, bool):
-            return g
-        left = variables_of(g)
-        var = next(v for v in names if v in left)
-        for value in (True, False):
-            env[var] = value
-            h = substitute(g, {var: value})
-            path = " ".join(f"{v}={_tf(x)}" for v, x in env.items())
-            outcome = ("true: satisfied" if h is True else "false: backtrack" if h is False else show(h))
-            steps.append(f"{path}: {outcome}")
-            if go(h):
-                return True
-            del env[var]
-        return False
-
-    if not go(f):
-        steps.append("every branch is false: unsatisfiable")
-        return None
-    free = [v for v in names if v not in env]
-    if free:
-        steps.append(f"{', '.join(free)} can be anything; take false")
-    return {v: env.get(v, False) for v in names}
-
-
-def nnf(f: Formula, negated: bool, steps: list[str]) -> Formula:
-    """Push a negation inward, removing → and ↔; logs each rewrite rule applied."""
-    op = f[0]
-    if op == "var":
-        return ["not", f] if negated else f
-    if op == "not":
-        if negated:
-            steps.append(f"double negation: ¬¬{show(f[1], False)} = {show(f[1], False)}")
-        return nnf(f[1], not negated, steps)
-    a, b = f[1], f[2]
-    here = ("¬" if negated else "") + show(f, False)
-    if op in ("and", "or"):
-        if not negated:
-            return [op, nnf(a, False, steps), nnf(b, False, steps)]
-        other = "or" if op == "and" else "and"
-        steps.append(f"De Morgan: {here} = ¬{show(a, False)} {SYMBOL[other]} ¬{show(b, False)}")
-        return [other, nnf(a, True, steps), nnf(b, True, steps)]
-    if op == "imp":
-        if negated:
-            steps.append(f"negated implication: {here} = {show(a, False)} ∧ ¬{show(b, False)}")
-            return ["and", nnf(a, False, steps), nnf(b, True, steps)]
-        steps.append(f"implication: {here} = ¬{show(a, False)} ∨ {show(b, False)}")
-        return ["or", nnf(a, True, steps), nnf(b, False, steps)]
-    if negated:
-        steps.append(f"negated biconditional: {here} = ({show(a, False)} ∧ ¬{show(b, False)}) ∨ "
-                     f"(¬{show(a, False)} ∧ {show(b, False)})")
-        return ["or", ["and", nnf(a, False, steps), nnf(b, True, steps)],
-                ["and", nnf(a, True, steps), nnf(b, False, steps)]]
-    steps.append(f"biconditional: {here} = ({show(a, False)} ∧ {show(b, False)}) ∨ "
-                 f"(¬{show(a, False)} ∧ ¬{show(b, False)})")
-    return ["or", ["and", nnf(a, False, steps), nnf(b, False, steps)],
-            ["and", nnf(a, True, steps), nnf(b, True, steps)]]
-
-
 # Reading assignments ---------------------------------------------------------------------------
 
 _LITERAL = re.compile(r"(¬|~|!|not\s+)?\s*([A-Za-z_]\w*)\s*(?:(?:=|:|is|==)\s*(\S+))?", re.IGNORECASE)
@@ -341,7 +69,7 @@ def parse_assignment(text: str) -> dict[str, bool] | None:
         m = _LITERAL.fullmatch(part.strip())
         if not m:
             return None
-        value = True if m.group(3) is None else parse_bool(m.group(3))
+        value = True if m.group(3) is None else parse_bool(m.group(3), VALUES)
         if value is None:
             return None
         value = value != bool(m.group(1))
@@ -462,9 +190,9 @@ class PropositionalLogic(Family):
         steps.append("look for a row where all premises are true and the conclusion is false")
         for row in range(full.bit_length()):
             if all(m >> row & 1 for m in p_masks):
-                values = " ".join(f"{v}={_tf(bool(row >> i & 1))}" for i, v in enumerate(names))
+                values = " ".join(f"{v}={tf(bool(row >> i & 1))}" for i, v in enumerate(names))
                 holds = bool(c_mask >> row & 1)
-                steps.append(f"{values}: premises true, conclusion {_tf(holds)}")
+                steps.append(f"{values}: premises true, conclusion {tf(holds)}")
                 if not holds:
                     steps.append("counter-example found: it does not follow")
                     return row
@@ -477,7 +205,7 @@ class PropositionalLogic(Family):
         if kind == "evaluate":
             env = data["assignment"]
             value = bool(truth(f, {v: int(x) for v, x in env.items()}, 1))
-            said = parse_bool(given)
+            said = parse_bool(given, TRUE_FALSE)
             if said is None:
                 return self.wrong("not true/false")
             return self.ok() if said == value else self.wrong(f"the formula is {value}")
@@ -487,14 +215,14 @@ class PropositionalLogic(Family):
             for m in p_masks:
                 held &= m
             follows = held & ~c_mask == 0
-            said = parse_bool(given)
+            said = parse_bool(given, ENTAILS)
             if said is None:
                 return self.wrong("not yes/no")
             return self.ok() if said == follows else self.wrong(f"entailment is {follows}")
         if kind == "satisfiable":
             names = tuple(sorted(variables_of(f)))
             (f_mask,), masks, full = tables([f], names)
-            if given.strip().lower() in (UNSAT, "not satisfiable", "no satisfying assignment", "none"):
+            if parse_bool(given, SATISFIABLE) is False:
                 return self.ok() if f_mask == 0 else self.wrong("the formula is satisfiable")
             env = parse_assignment(given)
             if env is None:

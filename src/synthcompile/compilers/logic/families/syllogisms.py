@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, norm_word, parse_bool
+from synthcompile.compilers.logic.answers import Vocabulary, final_answer, norm_word, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -34,6 +34,8 @@ S, M, P = 0, 1, 2  # term indices; region r has bit t set when it lies inside te
 TERM = "SMP"
 SEMANTICS = ("Use modern logic: 'All X are Y' does not by itself mean that any X exist.")
 NOTHING = "nothing follows"
+VALIDITY = Vocabulary(("valid", "yes", "it is valid", "it follows"),
+                      ("invalid", "no", "not valid", "it is invalid", "it does not follow"))
 _NOTHING_WORDS = {"nothing follows", "nothing", "none", "no conclusion", "no conclusion follows",
                   "no valid conclusion"}
 # (quantifier, x, y): "All x are y" etc. Figures give the term order of the two premises.
@@ -293,7 +295,7 @@ class Syllogisms(Family):
         given = final_answer(answer)
         if data["kind"] == "validity":
             valid = valid_by_models(premises, tuple(data["conclusion"]))
-            said = parse_bool(given)
+            said = parse_bool(given, VALIDITY)
             if said is None:
                 return self.wrong("not valid/invalid")
             return self.ok() if said == valid else self.wrong(f"the syllogism is {'valid' if valid else 'invalid'}")

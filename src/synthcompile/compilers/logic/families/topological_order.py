@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import random
+import re
 import string
 from itertools import combinations
 
@@ -20,8 +21,10 @@ from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
 IMPOSSIBLE = "impossible"
-_NO_ORDER = {"impossible", "no valid order", "no order", "none", "cycle", "there is a cycle",
-             "not possible", "no such order", "no"}
+# "impossible", "no valid order exists", "there is no possible ordering", "it is impossible"...
+_NO_ORDER = re.compile(r"(?:it is |it's )?(?:impossible|not possible|none|no|cycle|there is a cycle)"
+                       r"|(?:there is |there's )?no (?:valid |possible |such )?(?:topological )?"
+                       r"(?:order|ordering|schedule)(?: exists| is possible)?")
 
 
 class TopologicalOrderConfig(FamilyConfig):
@@ -125,7 +128,7 @@ class TopologicalOrder(Family):
         names, edges = data["tasks"], data["edges"]
         possible = kahn(names, edges, trace=False)[0] is not None
         given = final_answer(answer)
-        if given.strip().lower().strip(".!") in _NO_ORDER:
+        if _NO_ORDER.fullmatch(" ".join(given.lower().split()).strip(".!")):
             return self.wrong("an order exists") if possible else self.ok()
         if not possible:
             return self.wrong("the prerequisites form a cycle, so no order exists")

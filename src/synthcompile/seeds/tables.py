@@ -1,0 +1,250 @@
+"""Loading a user graph kept as tables (JSONL, CSV or Parquet): entities, triples, relations.
+
+Every row that does not fit (bad JSON, missing column, unknown entity or relation, value not of
+the declared type, second value of a one-valued relation, a template with a wrong placeholder)
+becomes a :class:`BadRow` with its file, line and reason; loading goes on with the next row.
+
+Tables are streamed: the triples file is read twice when its relations must be inferred (once
+to infer, once to load), so no raw row is kept; what stays in memory is the graph itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterator
+
+from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation, canonical_date, canonical_value
+from synthcompile.seeds.labels import label_from_name
+
+FORMATS = ("jsonl", "csv", "parquet")
+
+
+def detect_format(path: Path, fmt: str = "auto") -> str:
+    if fmt != "auto":
+        return fmt
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix in ("jsonl", "ndjson", "json"):
+        return "jsonl"
+    if suffix in ("csv", "parquet"):
+        return suffix
+    raise ValueError(f"{path}: cannot tell the format from the extension (give format: jsonl, csv or parquet)")
+
+
+def read_rows(path: Path, fmt: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield (line, row, None) for good rows and (line, raw, reason) for bad ones.
+
+    ``line`` is the 1-based line of a JSONL or CSV file, or the 1-based row of a Parquet file.
+    """
+    reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[fmt]
+    for line, row, reason in reader(path):
+        if reason is None:
+            missing = [c for c in required if row.get(c) in (None, "")]
+            if missing:
+                reason = f"missing column: {', '.join(missing)}"
+        yield line, row, reason
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    with open(path, encoding="utf-8") as f:
+        for line, text in enumerate(f, 1):
+            if not text.strip():
+                continue
+            try:
+                row = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield line, text.rstrip("\n"), f"bad JSON: {exc.msg}"
+                continue
+            if not isinstance(row, dict):
+                yield line, row, "bad JSON: a row must be an object"
+                continue
+            yield line, row, None
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    # The csv module, not pyarrow.csv: we want every value as the text written (pyarrow infers
+    # column types, so "007" or "1e3" would change) and the line where each record starts for
+    # the quarantine, including rows with the wrong number of fields.
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.reader(f)
+        header = next(reader, None)
+        if header is None:
+            return
+        header = [h.strip() for h in header]
+        line = reader.line_num
+        for values in reader:
+            start, line = line + 1, reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) != len(header):
+                yield start, values, f"bad CSV row: {len(values)} fields, header has {len(header)}"
+                continue
+            yield start, {h: (v if v != "" else None) for h, v in zip(header, values)}, None
+
+
+def _parquet_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    import pyarrow.parquet as pq
+
+    line = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+        for row in batch.to_pylist():
+            line += 1
+            yield line, row, None
+
+
+def _split_list(value: Any) -> tuple[str, ...]:
+    """A list column: a real list (JSONL, Parquet) or ``a|b|c`` (CSV)."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split("|")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading a user graph.
+
+
+def load_graph(entities: str | Path, triples: str | Path, relations: str | Path | None = None,
+               fmt: str = "auto") -> LoadResult:
+    """Read a graph from its tables; bad rows are set aside with their reasons, never fatal.
+
+    Bad rows come out file by file (entities, relations, triples), each file in line order.
+    """
+    result = LoadResult(Graph())
+    graph, bad = result.graph, result.bad
+    epath = Path(entities)
+    for line, row, reason in read_rows(epath, detect_format(epath, fmt), ("id", "name")):
+        if reason is None:
+            try:
+                graph.add_entity(Entity(id=str(row["id"]), name=str(row["name"]).strip(),
+                                        type=str(row.get("type") or "entity"),
+                                        aliases=_split_list(row.get("aliases")),
+                                        pronoun=row.get("pronoun") or None,
+                                        article=str(row.get("article") or "").strip()))
+                continue
+            except ValueError as exc:
+                reason = str(exc)
+        bad.append(BadRow(str(epath), line, reason, row))
+
+    tpath = Path(triples)
+    tformat = detect_format(tpath, fmt)
+    required = ("subject", "relation", "object")
+    if relations is not None:
+        rpath = Path(relations)
+        for line, row, reason in read_rows(rpath, detect_format(rpath, fmt), ("name",)):
+            if reason is None:
+                try:
+                    graph.add_relation(relation_from_row(row))
+                    continue
+                except ValueError as exc:
+                    reason = str(exc)
+            bad.append(BadRow(str(rpath), line, reason, row))
+    else:
+        good = (row for _, row, reason in read_rows(tpath, tformat, required) if reason is None)
+        for rel in infer_relations(graph, good):
+            graph.add_relation(rel)
+
+    for line, row, reason in read_rows(tpath, tformat, required):
+        if reason is None:
+            try:
+                graph.add_triple(str(row["subject"]), str(row["relation"]), row["object"])
+                continue
+            except ValueError as exc:
+                reason = str(exc)
+        bad.append(BadRow(str(tpath), line, reason, row))
+    graph.settle_types()
+    return result
+
+
+# What each kind of phrasing must say: its placeholders, and the ones it must not use.
+_PLACEHOLDERS = {"templates": ({"s", "o"}, set(), "a statement needs {s} and {o}"),
+                 "questions": ({"s"}, {"o"}, "a question asks about {s}; {o} is its answer"),
+                 "inverse_questions": ({"o"}, {"s"}, "an inverse question asks about {o}; {s} is its answer"),
+                 "timeline": ({"s"}, {"o"}, "a timeline entry names {s}; the date stands before it")}
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+def check_phrasings(kind: str, phrasings: tuple[str, ...]) -> None:
+    """ValueError naming the first phrasing whose placeholders are wrong for its kind."""
+    need, forbid, rule = _PLACEHOLDERS[kind]
+    for i, text in enumerate(phrasings):
+        found = set(_FIELD.findall(text))
+        if found - {"s", "o"}:
+            problem = f"unknown placeholder {{{sorted(found - {'s', 'o'})[0]}}}"
+        elif need - found:
+            problem = f"has no {{{sorted(need - found)[0]}}}"
+        elif found & forbid:
+            problem = f"uses {{{sorted(found & forbid)[0]}}}"
+        else:
+            continue
+        where = kind if kind == "timeline" else f"{kind}[{i}]"
+        raise ValueError(f"{where} {text!r} {problem} ({rule})")
+
+
+def relation_from_row(row: dict) -> Relation:
+    name = str(row["name"])
+    rel = Relation(name=name, label=str(row.get("label") or "").strip() or label_from_name(name),
+                   inverse=row.get("inverse") or None,
+                   cardinality=row.get("cardinality") or "many", value=row.get("value") or "entity",
+                   templates=_split_list(row.get("templates")),
+                   questions=_split_list(row.get("questions")),
+                   inverse_questions=_split_list(row.get("inverse_questions")),
+                   timeline=str(row.get("timeline") or ""))
+    for kind in ("templates", "questions", "inverse_questions"):
+        check_phrasings(kind, getattr(rel, kind))
+    check_phrasings("timeline", (rel.timeline,) if rel.timeline else ())
+    return rel
+
+
+_DATE_WORDS = re.compile(r"date|year|born|birth|death|died|found|incept|establish|since|start|end|opened")
+
+
+def infer_relations(graph: Graph, rows: Iterator[dict]) -> list[Relation]:
+    """Relations of a graph given without a relations table, from all of its triples.
+
+    A relation is entity-valued when at least half of its objects are entity ids (the rest are
+    then unknown entity references); else a date when every object reads as one (bare years only
+    when the relation's name speaks of dates: "founded", "birth_year"), else a number when every
+    object reads as one, else a string. It is one-valued when no subject has two distinct objects.
+    Kept per relation: counters, and the first object of each subject.
+    """
+    counts: dict[str, Counter] = {}
+    first: dict[tuple[str, str], str] = {}
+    many: set[str] = set()
+    for row in rows:
+        r, s, o = str(row["relation"]), str(row["subject"]), row["object"]
+        c = counts.setdefault(r, Counter())
+        text = str(o).strip()
+        c["all"] += 1
+        c["entity"] += text in graph.entities
+        c["date"] += _reads_as("date", o)
+        c["full_date"] += "-" in text and _reads_as("date", o)
+        c["number"] += _reads_as("number", o)
+        if first.setdefault((r, s), text) != text:
+            many.add(r)
+    out = []
+    for r in sorted(counts):
+        c = counts[r]
+        label = label_from_name(r)
+        if c["entity"] >= max(c["all"] - c["entity"], 1):
+            value = "entity"
+        elif c["date"] == c["all"] and (c["full_date"] or _DATE_WORDS.search(f"{r} {label}".lower())):
+            value = "date"
+        elif c["number"] == c["all"]:
+            value = "number"
+        else:
+            value = "string"
+        out.append(Relation(name=r, label=label, cardinality="many" if r in many else "one", value=value))
+    return out
+
+
+def _reads_as(kind: str, value: Any) -> bool:
+    try:
+        (canonical_date if kind == "date" else lambda v: canonical_value("number", v))(value)
+    except ValueError:
+        return False
+    return True
