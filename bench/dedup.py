@@ -48,8 +48,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile.curate.groups import clusters
-from synthcompile.curate.jaccard import NearFilter
-from synthcompile.curate.minhash import near_stages
 from synthcompile.curate.shingles import shingle_hashes
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.recipe import NearDedupConfig
@@ -150,6 +148,9 @@ def write_stream(root: Path, docs: list[str], shard_size: int = 2000) -> list[st
 
 
 def run_stage(root: Path, paths: list[str], config: NearDedupConfig, workers: int) -> tuple[Clock, dict]:
+    from synthcompile.curate.jaccard import NearFilter
+    from synthcompile.curate.minhash import near_stages
+
     stages = near_stages(config, SHARDS_PER_BUCKET)
     layers = [("docs", "compile", tuple(paths))]
     with Clock() as clock, LocalExecutor(workers) as ex:

@@ -116,7 +116,7 @@ def _print_stats(data: dict) -> None:
 @app.command()
 def inspect(
     run: RunArg,
-    family: Annotated[Optional[str], typer.Option(help="only this family (logic.arithmetic, or just arithmetic)")] = None,
+    family: Annotated[Optional[str], typer.Option(help="only this family (logic.arithmetic or arithmetic)")] = None,
     n: Annotated[int, typer.Option("--n", min=1, help="how many samples")] = 3,
     split: Annotated[Optional[str], typer.Option(help="train or probe")] = None,
     failed: Annotated[bool, typer.Option(help="only samples that failed verification")] = False,

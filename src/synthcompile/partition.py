@@ -14,7 +14,7 @@ workers, so the output is the same bytes on any executor.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -48,19 +48,36 @@ def by_bucket(table: pa.Table, bucket: np.ndarray, buckets: int) -> Iterator[pa.
 
 
 def read_bucket(root: Path, paths: list[str], bucket: int, columns: list[str] | None = None) -> pa.Table:
-    """Every map file's rows of one bucket, concatenated in ``paths`` order.
+    """Every map file's rows of one bucket, concatenated in ``paths`` order."""
+    return read_matching(root, paths, BUCKET, lambda lo, hi: lo == bucket, columns)
 
-    Row groups are chosen from the footer's ``bucket`` statistics (one bucket per row group),
-    never by a dataset filter: ~3.5x less CPU per file, which matters because every reduce
-    shard opens every map file."""
+
+def read_matching(root: Path, paths: list[str], column: str, match: Callable[[Any, Any], bool],
+                  columns: list[str] | None = None) -> pa.Table:
+    """The row groups of every file whose (flat) ``column`` statistics pass ``match(min, max)``,
+    concatenated in ``paths`` order.
+
+    Chosen from the footer, never by a dataset filter: ~3.5x less CPU per file, which matters
+    because every reduce shard opens every map file."""
     tables = []
     for p in paths:
-        pf = pq.ParquetFile(root / p)
-        col = leaf_index(pf, BUCKET) if pf.num_row_groups else 0
-        groups = [g for g in range(pf.num_row_groups)
-                  if pf.metadata.row_group(g).column(col).statistics.min == bucket]
-        tables.append(pf.read_row_groups(groups, columns=columns))
+        with pq.ParquetFile(root / p) as pf:
+            md = pf.metadata
+            col = _leaf(md, column) if md.num_row_groups else 0
+            groups = [g for g in range(md.num_row_groups)
+                      if match((st := md.row_group(g).column(col).statistics).min, st.max)]
+            tables.append(pf.read_row_groups(groups, columns=columns))
     return pa.concat_tables(tables) if tables else pa.table({})
+
+
+def _leaf(md: pq.FileMetaData, name: str) -> int:
+    # From a row group's column chunks, not ``md.schema``: building that schema object for
+    # each file held ~120 KB of heap per file (+24 MB of peak RSS for 201 map files).
+    rg = md.row_group(0)
+    for i in range(rg.num_columns):
+        if rg.column(i).path_in_schema == name:
+            return i
+    raise KeyError(f"no column {name!r}")
 
 
 def leaf_index(pf: pq.ParquetFile, name: str) -> int:

@@ -265,6 +265,23 @@ class MemoryQuestions(StrictModel):
     three_hop: NonNegativeInt = Field(1, description="3-hop compositions per entity")
     comparisons: NonNegativeInt = Field(1, description="same/earlier/larger questions per entity")
     think: float = Field(0.5, ge=0, le=1, description="share of multi-hop/compare with a <think> trace")
+    answer_leads: tuple[str, ...] | None = Field(  # a tuple (hashable: sections are cache keys), from a YAML list
+        None, min_length=1, description="how an answer is stated, '{}' for the answer, drawn per "
+        "question (e.g. ['Answer: {}'] for one fixed format); default: four varied leads")
+
+    @field_validator("answer_leads", mode="before")
+    @classmethod
+    def _as_tuple(cls, value: object) -> object:
+        return tuple(value) if isinstance(value, list) else value
+
+    @field_validator("answer_leads")
+    @classmethod
+    def _one_slot(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        for lead in value or []:
+            if lead.count("{}") != 1 or "answer" not in lead.casefold():
+                raise ValueError(f"{lead!r}: a lead holds '{{}}' once and the word 'answer' "
+                                 "(the verifiers find the answer after it)")
+        return value
 
 
 MemoryKind = Literal["one_hop", "inverse", "two_hop", "three_hop", "comparisons"]

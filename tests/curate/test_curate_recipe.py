@@ -20,6 +20,8 @@ curate:
     ("  near: {bands: 2, rows: 10}\n", "find only"),
     ("  decontam: {eval_sets: [{path: missing.jsonl}]}\n", "no such file"),
     ("  strucure: {max_per_skeleton: 3}\n", "did you mean 'structure'"),
+    ("  shards_per_bucket: 0\n", "greater than 0"),
+    ("  decontam: {min_containment: 1.5}\n", "less than or equal to 1"),
 ])
 def test_bad_curate_sections_fail_with_their_line(write_recipe, body, message):
     with pytest.raises(RecipeErrors) as err:

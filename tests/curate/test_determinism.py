@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 
 import pytest
@@ -87,3 +88,24 @@ def test_semantic_is_byte_identical_for_1_2_and_3_workers(tmp_path):
     for run in runs[1:]:
         assert _digests(run) == first
     assert removal_summary(runs[0])["dedup_semantic"]["removed"] >= 1
+
+
+def test_a_components_shard_killed_midway_reruns_to_the_same_bytes(tmp_path):
+    """A kill leaves scratch files (labels, messages) behind; the rerun starts them afresh."""
+    from synthcompile.curate.jaccard import NearGroups
+    from synthcompile.run import execute_shard
+    from synthcompile.stage import ShardSpec
+
+    section = _section(near={"threshold": 0.7, "bands": 20, "rows": 5, "num_perm": 100})
+    run = run_stages(tmp_path, _corpus(), curate_stages(section))
+    out = run.root / run.stage_shards("dedup_near_groups")[0]
+    before = out.read_bytes()
+    scratch = run.root / "dedup_near_groups" / "scratch"
+    scratch.mkdir()
+    (scratch / "state-00000.npz").write_bytes(b"half-written")
+    (scratch / "msg-00001-00000.npz").write_bytes(b"stale")
+    marker = json.loads((run.root / "dedup_near_groups" / "completions" / "groups.json").read_text())
+    spec = ShardSpec(**{k: tuple(v) if k == "inputs" else v for k, v in marker["spec"].items()})
+    execute_shard(NearGroups(1), spec, str(run.root), 0)
+    assert out.read_bytes() == before
+    assert not scratch.exists()

@@ -72,3 +72,13 @@ def test_quotas_are_even_capped_and_exact():
     assert sample_quotas([0, 5, 100, 100], 65) == [0, 5, 30, 30]
     assert sample_quotas([10, 10, 10], 8) == [3, 3, 2]
     assert sample_quotas([3, 4], 100) == [3, 4]
+
+
+def test_document_keys_are_derive_seed():
+    from synthcompile.export.tokenize import document_keys
+    from synthcompile.rng import derive_seed
+
+    ids = [sample_id(t) for t in TEXTS[:50]]
+    select, shuffle = document_keys(7, ids)
+    assert select.to_pylist() == [derive_seed(7, "select", i) for i in ids]
+    assert shuffle.to_pylist() == [derive_seed(7, "shuffle", i) for i in ids]

@@ -51,3 +51,17 @@ def test_groups_and_majority_baseline(logic_run):
     assert family["n"] == len(rows) and family["accuracy"] == 0.0
     assert family["baseline"] == answers.count(majority) / len(rows)
     assert set(report.groups) == set(probe.AXES)
+
+
+def test_seen_questions_are_scored_apart_from_the_held_out_probes(logic_run):
+    export = Export(logic_run)
+    held_out, seen = export.probes(), export.seen_questions()[:30]
+    assert seen and all(r["split"] == "seen" for r in seen)
+    verifiers = probe.Verifiers(logic_run)
+    # Right on every training question, wrong on every probe: the headline stays at 0.
+    report = probe.score(held_out + seen, ["no idea"] * len(held_out) + [f"Answer: {r['answer']}" for r in seen],
+                         verifiers)
+    assert report.accuracy == 0.0
+    assert report.groups["split"]["seen"]["accuracy"] == 1.0
+    assert report.to_json()["probes"] == len(held_out)
+    assert all(t.startswith("seen:") for t in {r["type"] for r in report.results if r["split"] == "seen"})

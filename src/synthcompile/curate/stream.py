@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from synthcompile.partition import read_matching
 from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
@@ -149,11 +150,7 @@ class IndexedFilterStage(FilterStage):
 def shard_removals(path: Path, position: int) -> pa.Table:
     """The rows of one stream shard in a removal table (one row group per shard, found from the
     footer's statistics: every filter shard opens every removal table, so this stays cheap)."""
-    pf = pq.ParquetFile(path)
-    col = pf.schema_arrow.get_field_index("shard")
-    groups = [g for g in range(pf.num_row_groups)
-              if (st := pf.metadata.row_group(g).column(col).statistics).min <= position <= st.max]
-    table = pf.read_row_groups(groups)
+    table = read_matching(path.parent, [path.name], "shard", lambda lo, hi: lo <= position <= hi)
     return table.filter(pc.equal(table["shard"], position))
 
 

@@ -38,9 +38,15 @@ from synthcompile.export.mix_plan import (Planner, allocate_parts, before, hist_
 from synthcompile.export.tokenize import TOKENIZED_SCHEMA
 from synthcompile.partition import BUCKET, bucket_count, by_bucket
 from synthcompile.recipe import BalanceSection, MixSection
+from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 PROBE_STAGE = "probe"
+# A document's fixed cost in a pack part, in tokens: measured on logic and memory rows, a row
+# takes ~540 bytes beside its text, and a token ~9 (4 of id, ~5 of text). Split by tokens
+# alone, parts of short documents held 3x more rows than the others.
+ROW_COST = 64
+MIX_TOKEN_COLUMNS = ("n_tokens", "tokens", "shuffle_key")  # what the scatter adds to a sample row
 
 PLAN_SCHEMA = pa.schema([
     pa.field("stage", pa.string(), nullable=False),
@@ -52,12 +58,12 @@ PLAN_SCHEMA = pa.schema([
     pa.field("parts", pa.int32(), nullable=False),
 ])
 
-MIX_SCHEMA = pa.schema([f for f in TOKENIZED_SCHEMA if f.name != "select_key"] + [
+MIX_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [TOKENIZED_SCHEMA.field(c) for c in MIX_TOKEN_COLUMNS] + [
     pa.field("mix_stage", pa.string(), nullable=False),
     pa.field("shard", pa.int32(), nullable=False),
     pa.field("row", pa.int32(), nullable=False),
     pa.field(BUCKET, pa.int32(), nullable=False),
-], metadata=TOKENIZED_SCHEMA.metadata)
+], metadata=SAMPLE_SCHEMA.metadata)
 
 
 def train_parts(n_shards: int, n_stages: int) -> int:
@@ -93,8 +99,9 @@ class MixPlanStage(Stage):
         planner = Planner(docs, tokens, BoundaryReader(ctx.run_root, tokenized, self.atoms))
         plan = make_plan(planner, self.balance, self.mix)
         ctx.stats.update(plan.stats)
-        # Parts by volume (tokens plus one EOS per document): what a pack part holds.
-        parts = allocate_parts([d + t for d, t in zip(plan.docs, plan.tokens)],
+        # Parts by what a pack part holds in memory: token ids and text grow with tokens, and
+        # every document also carries its whole sample row (question, trace, structured, ...).
+        parts = allocate_parts([ROW_COST * d + t for d, t in zip(plan.docs, plan.tokens)],
                                train_parts(len(tokenized), n_stages(self.mix)))
         first = np.concatenate([[0], np.cumsum(parts)[:-1]]).astype(int)
         rows = []
@@ -121,44 +128,54 @@ class MixStage(Stage):
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         plan = upstream.paths("mix_plan")[0]
         paths = upstream.paths("tokenize")
-        return [ShardSpec(stage=self.name, index=i, name=f"mix-{i:05d}", inputs=(path,),
+        samples = upstream.samples()  # tokenize shard i was made from sample shard i
+        return [ShardSpec(stage=self.name, index=i, name=f"mix-{i:05d}", inputs=(path, sample),
                           params={"plan": plan, "shard": i, "shards": len(paths)})
-                for i, path in enumerate(paths)]
+                for i, (path, sample) in enumerate(zip(paths, samples, strict=True))]
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         shard, shards = spec.params["shard"], spec.params["shards"]
         train_p = train_parts(shards, n_stages(self.mix))
         plan = pq.read_table(ctx.run_root / spec.params["plan"]).to_pylist()
         t = pq.read_table(ctx.run_root / spec.inputs[0])
-        n = t.num_rows
-        stage = np.full(n, -1, np.int32)
-        part = np.full(n, -1, np.int32)
-        key, shuffle = t["select_key"].to_numpy(), t["shuffle_key"].to_numpy()
-        shard_col, row = np.full(n, shard, np.int32), np.arange(n, dtype=np.int32)
         train = pc.equal(t["split"], "train").to_numpy(zero_copy_only=False)
-        enc = pc.dictionary_encode(self.atoms.keys(t)).combine_chunks()
-        codes = np.where(train, enc.indices.to_numpy(zero_copy_only=False), -1)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(enc.dictionary) + 1))
-        code_of = {a: c for c, a in enumerate(enc.dictionary.to_pylist())}
-        for r in plan:
-            c = code_of.get(r["atom"])
-            if c is None:
-                continue
-            idx = order[bounds[c]:bounds[c + 1]]
-            lo = (r["lo_key"], r["lo_shard"], r["lo_row"])
-            hi = (r["hi_key"], r["hi_shard"], r["hi_row"])
-            idx = idx[~before(key[idx], shard_col[idx], row[idx], lo) & before(key[idx], shard_col[idx], row[idx], hi)]
-            stage[idx] = r["stage_index"]
-            part[idx] = part_of(shuffle[idx], r["part_first"], r["parts"])
+        stage, part = assign(plan, t, train, shard, self.atoms)
         part[~train] = train_p + probe_part(shard)
         keep = part >= 0
         ctx.stats["train_documents"] += int((keep & train).sum())
         ctx.stats["probe_documents"] += int((~train).sum())
         ctx.stats["not_selected"] += int((~keep).sum())
         names = np.array([PROBE_STAGE] + [s.name for s in stage_specs(self.mix)], dtype=object)
-        out = (t.filter(pa.array(keep)).drop_columns(["select_key"])
-               .append_column("mix_stage", pa.array(names[stage[keep] + 1].tolist(), pa.string()))
-               .append_column("shard", pa.array(shard_col[keep]))
-               .append_column("row", pa.array(row[keep])))
+        kept = t.filter(pa.array(keep))
+        samples = pq.read_table(ctx.run_root / spec.inputs[1], columns=SAMPLE_SCHEMA.names)
+        out = samples.take(kept["input_row"]).cast(SAMPLE_SCHEMA)
+        for c in MIX_TOKEN_COLUMNS:
+            out = out.append_column(c, kept[c])
+        out = (out.append_column("mix_stage", pa.array(names[stage[keep] + 1].tolist(), pa.string()))
+               .append_column("shard", pa.array(np.full(len(out), shard, np.int32)))
+               .append_column("row", pa.array(np.flatnonzero(keep).astype(np.int32))))
         yield from by_bucket(out, part[keep], train_p + bucket_count(shards))
+
+
+def assign(plan: list[dict], t: pa.Table, train: np.ndarray, shard: int,
+           atoms: AtomSpec) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's curriculum stage and pack part under the plan (-1: not exported)."""
+    n = t.num_rows
+    stage, part = np.full(n, -1, np.int32), np.full(n, -1, np.int32)
+    key, shuffle = t["select_key"].to_numpy(), t["shuffle_key"].to_numpy()
+    shards, rows = np.full(n, shard, np.int32), np.arange(n, dtype=np.int32)
+    enc = pc.dictionary_encode(atoms.keys(t)).combine_chunks()
+    codes = np.where(train, enc.indices.to_numpy(zero_copy_only=False), -1)
+    order = np.argsort(codes, kind="stable")  # rows grouped by atom
+    bounds = np.searchsorted(codes[order], np.arange(len(enc.dictionary) + 1))
+    code_of = {a: c for c, a in enumerate(enc.dictionary.to_pylist())}
+    for r in plan:
+        if (c := code_of.get(r["atom"])) is None:
+            continue
+        idx = order[bounds[c]:bounds[c + 1]]
+        lo = (r["lo_key"], r["lo_shard"], r["lo_row"])
+        hi = (r["hi_key"], r["hi_shard"], r["hi_row"])
+        idx = idx[~before(key[idx], shards[idx], rows[idx], lo) & before(key[idx], shards[idx], rows[idx], hi)]
+        stage[idx] = r["stage_index"]
+        part[idx] = part_of(shuffle[idx], r["part_first"], r["parts"])
+    return stage, part

@@ -6,12 +6,16 @@ one ranks documents for balanced and weighted selection, one orders them in the 
 depend on the document alone, never on where it sits, so selection and order do not change
 with sharding or worker count.
 
-Rows are written sorted by selection key, in small row groups: the mix planner's second look
+The output holds what the mix needs (keys, token ids, the label columns balance and weights
+match on) and ``input_row``, the row's place in its sample shard; the scatter (export/mix.py)
+joins the rest of the sample back from there, so the text is not written once more here.
+Rows are sorted by selection key, in small row groups: the mix planner's second look
 (export/mix_keys.py) then reads only the row group that holds a key range, not the shard.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Iterator
 
 import numpy as np
@@ -19,7 +23,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile.export.tokenizer import encode_documents, read_tokenizer
-from synthcompile.rng import derive_seed
 from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
@@ -27,12 +30,29 @@ from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 ROW_GROUP = 256
 ENCODE_BATCH = 1024  # documents per encode_batch call: its id lists are Python objects
 
-TOKENIZED_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [
+LABELS = ("id", "split", "family", "skills", "difficulty", "template", "form")
+TOKENIZED_SCHEMA = pa.schema([SAMPLE_SCHEMA.field(c) for c in LABELS] + [
+    pa.field("input_row", pa.int32(), nullable=False),
     pa.field("n_tokens", pa.int32(), nullable=False),
     pa.field("tokens", pa.list_(pa.uint32()), nullable=False),
     pa.field("select_key", pa.uint64(), nullable=False),
     pa.field("shuffle_key", pa.uint64(), nullable=False),
 ], metadata=SAMPLE_SCHEMA.metadata)
+READ_SCHEMA = pa.schema([SAMPLE_SCHEMA.field(c) for c in (*LABELS, "text")])
+
+
+def document_keys(seed: int, ids: list[str]) -> tuple[pa.Array, pa.Array]:
+    """Selection and shuffle keys: ``derive_seed(seed, purpose, id)``, each prefix hashed once."""
+    prefixes = [hashlib.blake2b(f"int:{seed}\x1fstr:{p}\x1fstr:".encode(), digest_size=8)
+                for p in ("select", "shuffle")]
+    out = np.empty((2, len(ids)), np.uint64)
+    for i, sample_id in enumerate(ids):
+        data = sample_id.encode()
+        for k, prefix in enumerate(prefixes):
+            h = prefix.copy()
+            h.update(data)
+            out[k, i] = int.from_bytes(h.digest(), "little")
+    return pa.array(out[0], pa.uint64()), pa.array(out[1], pa.uint64())
 
 
 class TokenizeStage(Stage):
@@ -52,20 +72,22 @@ class TokenizeStage(Stage):
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         tok, _, _ = read_tokenizer(ctx.run_root, spec.params["tokenizer"])
         pf = pq.ParquetFile(ctx.run_root / spec.inputs[0])
-        pieces = []
-        for batch in pf.iter_batches(batch_size=ENCODE_BATCH):
-            table = pa.Table.from_batches([batch]).cast(SAMPLE_SCHEMA)
+        pieces, start = [], 0
+        for batch in pf.iter_batches(batch_size=ENCODE_BATCH, columns=READ_SCHEMA.names):
+            table = pa.Table.from_batches([batch]).cast(READ_SCHEMA)
             flat, offsets = encode_documents(tok, table["text"].to_pylist())
             tokens = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(flat))
             ids = table["id"].to_pylist()
             ctx.stats["documents"] += len(ids)
             ctx.stats["tokens"] += int(offsets[-1])
-            pieces.append(table.append_column("n_tokens", pa.array(np.diff(offsets).astype(np.int32)))
+            select, shuffle = document_keys(self.mix_seed, ids)
+            pieces.append(table.drop_columns(["text"])
+                          .append_column("input_row", pa.array(np.arange(start, start + len(ids), dtype=np.int32)))
+                          .append_column("n_tokens", pa.array(np.diff(offsets).astype(np.int32)))
                           .append_column("tokens", tokens)
-                          .append_column("select_key", pa.array(
-                              [derive_seed(self.mix_seed, "select", i) for i in ids], pa.uint64()))
-                          .append_column("shuffle_key", pa.array(
-                              [derive_seed(self.mix_seed, "shuffle", i) for i in ids], pa.uint64())))
+                          .append_column("select_key", select)
+                          .append_column("shuffle_key", shuffle))
+            start += len(ids)
         if not pieces:
             return
         table = pa.concat_tables(pieces)

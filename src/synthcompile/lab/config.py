@@ -64,6 +64,8 @@ class ProbeSpec(StrictModel):
     limit: PositiveInt | None = Field(100, description="probes per family at each curve point; "
                                                        "null: all (the final probe always uses all)")
     include: list[str] = Field(default_factory=lambda: ["*"], description="probe family patterns")
+    seen: NonNegativeInt = Field(0, description="also answer up to N training questions per family, "
+                                 "reported apart as split 'seen': what was memorised, beside what generalised")
     max_new_tokens: PositiveInt = Field(48, description="greedy tokens per answer")
     batch_size: PositiveInt = 64
 

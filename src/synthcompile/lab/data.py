@@ -15,16 +15,20 @@ The stream's whole state is (epoch, document, offset into it): three integers in
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from synthcompile.errors import UserError
+
+SEEN = "seen"  # the split name of training questions answered at evaluation
 
 
 @dataclass
@@ -75,10 +79,13 @@ class Export:
         return pa.concat_tables([pq.read_table(p, columns=columns) for p in paths])
 
     def identity(self) -> str:
-        """What the data is: the hash of the recipe the run was built from (input files included).
-        A run rebuilt from an edited recipe has another identity, so training on it starts over."""
+        """What the data is: a hash of the recipe's hash and of every shard's content hash in the
+        run's manifest. A run rebuilt from an edited recipe, or by a version of synthcompile that
+        writes other bytes, has another identity, so training on it starts over."""
         manifest = json.loads((self.run / "manifest.json").read_text())
-        return manifest["recipe"]["hash"]
+        shards = {name: [s["sha256"] for s in stage["shards"]] for name, stage in manifest["stages"].items()}
+        payload = json.dumps({"recipe": manifest["recipe"]["hash"], "shards": shards}, sort_keys=True)
+        return hashlib.sha256(payload.encode()).hexdigest()
 
     def tokenizer(self) -> Tokenizer:
         return Tokenizer.from_file(str(self.tokenizer_path))
@@ -103,6 +110,13 @@ class Export:
         return Documents(files=files, file=np.array([where[n] for n in names], np.int32),
                          start=t["token_offset"].to_numpy().astype(np.int64),
                          length=t["n_tokens"].to_numpy().astype(np.int64) + 1)  # + its EOS
+
+    def seen_questions(self) -> list[dict]:
+        """Training documents that ask a question (they have an answer), as probe-like rows
+        with split ``seen``: answering them measures memorisation, not generalisation."""
+        t = self._table("train")
+        t = t.filter(pc.not_equal(t["answer"], ""))
+        return [r | {"split": SEEN} for r in t.to_pylist()]
 
     def probes(self) -> list[dict]:
         """Every probe-split document (the compilers' held-out sets) as a row dict."""

@@ -25,6 +25,7 @@ import torch
 from tokenizers import Tokenizer
 
 from synthcompile.errors import RecipeError, UserError
+from synthcompile.lab.data import SEEN
 from synthcompile.sample import Verdict
 
 AXES = ("family", "skill", "difficulty", "split", "type")
@@ -83,15 +84,19 @@ class Verifiers:
 
 
 def probe_split(row: dict) -> str:
-    """Which held-out set a probe belongs to (memory: entity, phrasing, hop)."""
+    """Which held-out set a probe belongs to (memory: entity, phrasing, hop); ``seen`` for a
+    training question asked back."""
+    if row["split"] == SEEN:
+        return SEEN
     return json.loads(row["structured"]).get("probe") or "probe"
 
 
 def probe_type(row: dict) -> str:
     data = json.loads(row["structured"])
+    seen = f"{SEEN}:" if row["split"] == SEEN else ""  # own majority baselines, own table rows
     if row["compiler"] == "memory" and "path" in data:
-        return f"{row['family']}:{'/'.join(data['path'])}"
-    return f"{row['family']}:d{row['difficulty']}"
+        return f"{seen}{row['family']}:{'/'.join(data['path'])}"
+    return f"{seen}{row['family']}:d{row['difficulty']}"
 
 
 def select(probes: list[dict], include: Iterable[str], limit: int | None) -> list[dict]:
@@ -152,15 +157,17 @@ class ProbeReport:
 
     @property
     def accuracy(self) -> float:
-        return sum(r["passed"] for r in self.results) / len(self.results) if self.results else 0.0
+        """Accuracy on the held-out probes (training questions asked back are not counted)."""
+        held_out = [r["passed"] for r in self.results if r["split"] != SEEN]
+        return sum(held_out) / len(held_out) if held_out else 0.0
 
     @classmethod
     def from_json(cls, data: dict) -> "ProbeReport":
         return cls(data["results"], data["groups"])
 
     def to_json(self) -> dict:
-        return {"probes": len(self.results), "accuracy": self.accuracy, "groups": self.groups,
-                "results": self.results}
+        return {"probes": sum(r["split"] != SEEN for r in self.results), "accuracy": self.accuracy,
+                "groups": self.groups, "results": self.results}
 
 
 def majority_answers(rows: list[dict]) -> dict[str, str]:

@@ -38,7 +38,7 @@ class Entity:
         return f"{self.article} {self.name}" if self.article else self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: banks are cached per relation
 class Relation:
     """A relation and how to talk about it. ``label`` is a noun phrase ("place of birth")."""
 
@@ -59,8 +59,6 @@ class Relation:
     def noun(self) -> str:
         return self.label or label_from_name(self.name)
 
-    def __hash__(self) -> int:  # phrasing banks are cached per relation, looked up per sentence
-        return hash(self.name)
 
 
 @dataclass(frozen=True, slots=True)

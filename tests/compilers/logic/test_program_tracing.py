@@ -220,10 +220,29 @@ def test_a_generator_that_gives_up_is_quarantined_and_the_build_goes_on(tmp_path
 
     manifest = json.loads(run.manifest_path.read_text())["stages"]["logic"]
     assert manifest["quarantined"] == 3 and manifest["rows"] == 2
-    lines = [json.loads(line) for line in
-             (run.root / "logic" / "quarantine").glob("program_tracing-train-*.jsonl").__next__().read_text().splitlines()]
+    quarantine = next((run.root / "logic" / "quarantine").glob("program_tracing-train-*.jsonl"))
+    lines = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert [q["record"]["index"] for q in lines] == [0, 1, 2]
     assert all(q["reason"].startswith("generation failed: program_tracing: no program within the step budget")
                for q in lines)
     marker = next((run.root / "logic" / "completions").glob("program_tracing-train-*.json"))
     assert json.loads(marker.read_text())["stats"]["quarantined:generation failed"] == 3
+
+
+def test_a_verdict_passed_without_a_kernel_layer_says_so(tmp_path, monkeypatch):
+    import warnings
+
+    import synthcompile.sandbox as sandbox
+
+    fake = tmp_path / "confine.py"  # this machine as if its kernel had no Landlock
+    fake.write_text(sandbox.CONFINE_SCRIPT.read_text() + "\n\ndef landlock_abi():\n    return 0\n")
+    monkeypatch.setattr(sandbox, "CONFINE_SCRIPT", fake)
+    fam = QuickTracing.make(1)
+    try:
+        problem = fam.generate(random.Random(2))
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            verdict = fam.verify(problem.data, problem.answer_text)
+        assert verdict.passed and verdict.reason.startswith("sandbox without: landlock")
+    finally:
+        fam.close()

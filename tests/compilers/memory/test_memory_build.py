@@ -12,7 +12,7 @@ import pytest
 
 from synthcompile.compilers.memory.probes import Splits, holdout_type, run_leaks
 from synthcompile.compilers.memory.stage import load_seed, verify_sample
-from synthcompile.errors import RecipeError
+from synthcompile.errors import RecipeError, UserError
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.pipeline import build
 from synthcompile.recipe import load_recipe
@@ -324,3 +324,30 @@ def test_a_kind_the_graph_cannot_yield_is_warned_about(tmp_path, caplog):
     assert not any("one_hop" in m for m in caplog.messages)
     stats = _stats(root)
     assert stats["no_samples:two_hop"] == 1 and "no_samples:one_hop" not in stats
+
+
+def test_a_held_out_type_the_graph_lacks_is_a_clear_error(tmp_path):
+    (tmp_path / "e.jsonl").write_text('{"id": "a", "name": "Ann", "type": "person"}\n{"id": "b", "name": "Bo"}\n')
+    (tmp_path / "t.jsonl").write_text('{"subject": "a", "relation": "likes", "object": "b"}\n')
+    recipe = tmp_path / "kg.yaml"
+    recipe.write_text("name: kg\nmemory:\n  seed:\n    triples: {entities: e.jsonl, triples: t.jsonl}\n"
+                      "  probes: {entity_holdout_type: human}\n")
+    with pytest.raises(UserError, match=r"memory.probes.entity_holdout_type: no entity of type 'human' has facts "
+                                        r"in the graph \(types with facts: person\)"):
+        _build(recipe, tmp_path / "run")
+
+
+def test_a_fixed_answer_lead_is_used_by_every_question(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE.replace("  questions: {", "  questions: {answer_leads: ['Answer: {}'], "))
+    rows = [r for r in _rows(_build(recipe, tmp_path / "run")) if r["family"].startswith("memory.qa")]
+    assert rows and all(r["verdict"]["passed"] for r in rows)
+    assert all(r["text"].rsplit("\n", 1)[-1] == f"Answer: {r['answer']}" for r in rows)
+
+
+@pytest.mark.parametrize("leads", ["['{} is it']", "['Answer: {} {}']", "[]"])
+def test_answer_leads_are_checked(tmp_path, leads):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text(RECIPE.replace("  questions: {", f"  questions: {{answer_leads: {leads}, "))
+    with pytest.raises(RecipeError, match="answer_leads"):
+        load_recipe(recipe)

@@ -69,7 +69,7 @@ def get_family(name: str) -> type[Family]:
 
 def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple) -> list[RecipeError]:
     """Located errors for one recipe generator entry (family, difficulty, params)."""
-    from synthcompile.recipe import _line_for, format_loc, suggest, errors_from_validation
+    from synthcompile.recipe import _line_for, format_loc, suggest
 
     where = dict(file=file)
     try:

@@ -170,7 +170,7 @@ class EntityCompiler:
     def _qa(self, eid: str, q: qs.Question, split: str, probe: str | None, rng: random.Random,
             seed: int) -> Sample:
         think = q.kind in ("2hop", "3hop", "compare") and rng.random() < self.s.questions.think
-        text, form = qs.render_qa(q, think, rng.choice(ANSWER_LEADS))
+        text, form = qs.render_qa(q, think, rng.choice(self.s.questions.answer_leads or ANSWER_LEADS))
         data = {**q.data, "probe": probe, "entities": qs.question_entities(self.graph, q.data)}
         verdict = qs.verify(self.graph, json.loads(json.dumps(data)), text)
         path = "/".join(q.data["path"])

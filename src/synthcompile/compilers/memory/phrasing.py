@@ -108,22 +108,27 @@ def fill(template: str, s: str | None = None, o: str | None = None, **more: str)
     ``str.replace``, not ``str.format``: names may contain braces. A sentence may open with a
     lower-case value ("agronomy is ...") or article ("the University of ..."): capitalised.
     """
-    if o is not None:
-        template = _put(template, "{o}", o)
-    if s is not None:
-        template = _put(template, "{s}", s)
-    for key, name in more.items():
-        template = _put(template, "{" + key + "}", name)
+    if more or "'s" in template or (s or "")[-1:] == "." or (o or "")[-1:] == ".":
+        template = _fill_carefully(template, {"o": o, "s": s, **more})
+    else:  # the common case, once per sentence: plain names
+        if o is not None:
+            template = template.replace("{o}", o)
+        if s is not None:
+            template = template.replace("{s}", s)
     return template[:1].upper() + template[1:]
 
 
-def _put(template: str, slot: str, name: str) -> str:
-    if "'s" in template and slot + "'s" in template:
-        template = template.replace(slot + "'s", possessive(name))
-    if name[-1:] == ".":  # "Washington D.C." ends a sentence with its own period
-        template = template.replace(slot + ".", slot)
-    return template.replace(slot, name)
-
+def _fill_carefully(template: str, names: dict[str, str | None]) -> str:
+    for key, name in names.items():
+        if name is None:
+            continue
+        slot = "{" + key + "}"
+        if slot + "'s" in template:
+            template = template.replace(slot + "'s", possessive(name))
+        if name[-1:] == ".":  # "Washington D.C." ends a sentence with its own period
+            template = template.replace(slot + ".", slot)
+        template = template.replace(slot, name)
+    return template
 
 
 @dataclass(frozen=True)
