@@ -151,7 +151,7 @@ def _resolve_family(run: Path, family: str) -> str:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from synthcompile.recipe import suggest
+    from synthcompile.located import suggest
     from synthcompile.run import RunDir
 
     rundir = RunDir(run)

@@ -62,15 +62,22 @@ def read_matching(root: Path, paths: list[str], column: str, match: Callable[[An
     tables = []
     for p in paths:
         with pq.ParquetFile(root / p) as pf:
-            md = pf.metadata
-            col = _leaf(md, column) if md.num_row_groups else 0
-            groups = [g for g in range(md.num_row_groups)
-                      if match((st := md.row_group(g).column(col).statistics).min, st.max)]
+            groups = [g for g, _, st in row_group_stats(pf, column) if match(st.min, st.max)]
             tables.append(pf.read_row_groups(groups, columns=columns))
     return pa.concat_tables(tables) if tables else pa.table({})
 
 
-def _leaf(md: pq.FileMetaData, name: str) -> int:
+def row_group_stats(pf: pq.ParquetFile, column: str) -> Iterator[tuple[int, int, Any]]:
+    """(index, rows, statistics of ``column``) for each row group of an open file."""
+    md = pf.metadata
+    col = leaf_index(md, column) if md.num_row_groups else 0
+    for g in range(md.num_row_groups):
+        rg = md.row_group(g)
+        yield g, rg.num_rows, rg.column(col).statistics
+
+
+def leaf_index(md: pq.FileMetaData, name: str) -> int:
+    """Index of leaf column ``name`` (what row-group statistics are indexed by)."""
     # From a row group's column chunks, not ``md.schema``: building that schema object for
     # each file held ~120 KB of heap per file (+24 MB of peak RSS for 201 map files).
     rg = md.row_group(0)
@@ -78,16 +85,6 @@ def _leaf(md: pq.FileMetaData, name: str) -> int:
         if rg.column(i).path_in_schema == name:
             return i
     raise KeyError(f"no column {name!r}")
-
-
-def leaf_index(pf: pq.ParquetFile, name: str) -> int:
-    """Index of top-level column ``name`` among the file's leaf columns (what row-group
-    statistics are indexed by: nested columns before it count once per leaf)."""
-    schema = pf.metadata.schema
-    for i in range(len(schema)):
-        if schema.column(i).path == name:
-            return i
-    raise KeyError(f"{pf.metadata}: no column {name!r}")
 
 
 def read_bucket_with_start(root: Path, paths: list[str], bucket: int, columns: list[str] | None = None,
@@ -100,18 +97,15 @@ def read_bucket_with_start(root: Path, paths: list[str], bucket: int, columns: l
     """
     tables, start = [], 0
     for p in paths:
-        pf = pq.ParquetFile(root / p)
-        col = leaf_index(pf, BUCKET) if pf.num_row_groups else 0
-        groups = []
-        for g in range(pf.num_row_groups):
-            rg = pf.metadata.row_group(g)
-            stats = rg.column(col).statistics
-            if stats.max < bucket:
-                start += rg.num_rows
-            elif stats.min == bucket:
-                groups.append(g)
-        if groups:
-            tables.append(pf.read_row_groups(groups, columns=columns))
+        with pq.ParquetFile(root / p) as pf:
+            groups = []
+            for g, rows, stats in row_group_stats(pf, BUCKET):
+                if stats.max < bucket:
+                    start += rows
+                elif stats.min == bucket:
+                    groups.append(g)
+            if groups:
+                tables.append(pf.read_row_groups(groups, columns=columns))
     if tables:
         return pa.concat_tables(tables), start
     empty = schema if schema is not None else pa.schema([])

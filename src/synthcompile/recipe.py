@@ -6,20 +6,18 @@ run it (executor, workers) never changes the output bytes, so it is kept out of 
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import re
-import typing
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, ValidationError
 from pydantic import ValidationInfo, field_validator, model_validator
 
 from synthcompile.atomic import sha256_file
 from synthcompile.errors import RecipeError
+# Re-exported: the names recipe users and the family registry import from here.
+from synthcompile.located import RecipeErrors, errors_from_validation, format_loc, line_for, read_yaml, suggest  # noqa: F401
 
 Form = Literal["plain", "think", "terse"]
 DEFAULT_FORMS: dict[str, float] = {"plain": 1.0, "think": 1.0, "terse": 1.0}
@@ -249,6 +247,8 @@ class MemoryVerbalise(StrictModel):
         description="style weights")
     permute: bool = Field(True, description="shuffle the order of facts in each document")
     pronouns: float = Field(0.5, ge=0, le=1, description="chance a later sentence says he/she/it")
+    subject_first: bool = Field(False, description="only phrasings that name the subject before the "
+                                "value, so the name predicts the value (Physics of LM's bioS form)")
 
     @model_validator(mode="after")
     def _weights(self) -> "MemoryVerbalise":
@@ -431,191 +431,14 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-# ---------------------------------------------------------------------------------------------
-# Loading with locations. PyYAML's node tree keeps line numbers; we index it by path so a
-# pydantic error location (('logic', 'generators', 2, 'dificulty')) maps to a line.
-
-
-def _index_lines(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
-    out = {} if out is None else out
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = path + (key_node.value,)
-            out[key] = key_node.start_mark.line + 1
-            if not isinstance(value_node, yaml.ScalarNode):
-                _index_lines(value_node, key, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[path + (i,)] = item.start_mark.line + 1
-            _index_lines(item, path + (i,), out)
-    return out
-
-
-def _duplicate_keys(node: yaml.Node | None, file: str, path: tuple = ()) -> list[RecipeError]:
-    """PyYAML keeps the last of two equal keys silently; a recipe must not lose the first."""
-    out: list[RecipeError] = []
-    if isinstance(node, yaml.MappingNode):
-        first: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key, line = key_node.value, key_node.start_mark.line + 1
-            if key in first:
-                out.append(RecipeError(f"duplicate key (first given on line {first[key]})", file=file,
-                                       line=line, field=format_loc(path + (key,))))
-            first.setdefault(key, line)
-            out += _duplicate_keys(value_node, file, path + (key,))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out += _duplicate_keys(item, file, path + (i,))
-    return out
-
-
-def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
-    while loc:
-        if loc in lines:
-            return lines[loc]
-        loc = loc[:-1]
-    return lines.get(())
-
-
-def format_loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The pydantic model class that owns the last key of ``loc`` (to suggest spellings)."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
-        current = _unwrap(field.annotation)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
-
-
-def _unwrap(annotation: Any) -> Any:
-    for arg in (typing.get_args(annotation) or ()):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-        inner = _unwrap(arg)
-        if isinstance(inner, type) and issubclass(inner, BaseModel):
-            return inner
-    return annotation
-
-
-def suggest(word: str, options: typing.Iterable[str]) -> str:
-    match = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
-def _is_tag(part: Any) -> bool:
-    """A union branch in a pydantic location (``'list[constrained-int]'``, ``"literal['all']"``)."""
-    return isinstance(part, str) and "[" in part and part != "[key]"
-
-
-def _merge_union_branches(errors: list[dict]) -> list[dict]:
-    """One message per union field: a value such as ``difficulty`` may be 'all' or a list, and
-    pydantic reports a failure in each branch. An error inside a branch (``difficulty[0]``) is
-    the one that matters; several at the field itself become one "X or Y" message."""
-    groups: dict[tuple, list[dict]] = {}
-    out: list[dict] = []
-    # pydantic also calls a list "too short" when its items were invalid: the items say it all.
-    item_parents = {e["loc"][:-1] for e in errors if e["loc"] and isinstance(e["loc"][-1], int)}
-    for err in errors:
-        if err["type"] == "too_short" and err["loc"] in item_parents:
-            continue
-        cut = next((i for i, part in enumerate(err["loc"]) if _is_tag(part)), None)
-        if cut is None:
-            out.append(err)
-        else:
-            groups.setdefault(err["loc"][:cut], []).append(err)
-    for field, errs in groups.items():
-        deep = [e for e in errs if len([p for p in e["loc"] if not _is_tag(p)]) > len(field)]
-        if deep:
-            out += deep
-            continue
-        msgs = [e["msg"] for e in errs]
-        merged = " or ".join([msgs[0]] + [m.removeprefix("Input should be ") for m in msgs[1:]])
-        out.append({**errs[0], "msg": merged, "type": "union"})
-    return out
-
-
-def _literal_hint(err: dict) -> str:
-    """A did-you-mean for a value that must be one of a few literals (form names, kinds)."""
-    options = re.findall(r"'([^']*)'", (err.get("ctx") or {}).get("expected", ""))
-    return suggest(err.get("input"), options) if options else ""
-
-
-def errors_from_validation(exc: ValidationError, *, model: type[BaseModel], file: str,
-                           lines: dict[tuple, int], prefix: tuple = ()) -> list[RecipeError]:
-    """Turn pydantic's errors into located, human-sized recipe errors."""
-    out = []
-    for err in _merge_union_branches(exc.errors()):
-        rel = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        loc = prefix + rel
-        if err["loc"] and err["loc"][-1] == "[key]":  # a mapping key outside its allowed set
-            expected = (err.get("ctx") or {}).get("expected", "")
-            hint = _literal_hint(err).strip().strip("()")
-            out.append(RecipeError(f"unknown key {loc[-1]!r} (expected {expected}{'; ' + hint if hint else ''})",
-                                   file=file, line=_line_for(lines, loc),
-                                   field=format_loc(loc[:-1]) or None))
-            continue
-        if err["type"] == "extra_forbidden":
-            key = loc[-1]
-            owner = _model_at(model, rel[:-1])
-            hint = suggest(key, owner.model_fields) if owner else ""
-            out.append(RecipeError(f"unknown key {key!r}{hint}", file=file,
-                                   line=_line_for(lines, loc), field=format_loc(loc[:-1]) or None))
-            continue
-        msg = err["msg"]
-        if err["type"] == "missing":
-            msg = "is required"
-        elif "input" in err and err["type"] not in ("value_error", "assertion_error"):
-            msg = f"{msg} (got {err['input']!r}){_literal_hint(err) if err['type'] == 'literal_error' else ''}"
-        msg = msg.removeprefix("Value error, ")
-        out.append(RecipeError(msg, file=file, line=_line_for(lines, loc), field=format_loc(loc) or None))
-    return out
-
-
-class RecipeErrors(RecipeError):
-    """Several located problems at once; str() gives one line per problem."""
-
-    def __init__(self, errors: list[RecipeError]):
-        self.errors = errors
-        Exception.__init__(self, "\n".join(str(e) for e in errors))
-
-
 def load_recipe(path: str | Path, *, seed: int | None = None) -> Recipe:
     """Read and validate a recipe; raise :class:`RecipeErrors` with located messages."""
-    path = Path(path)
+    data, lines = read_yaml(path, "recipe is a mapping of keys (name, seed, logic, ...)")
     file = str(path)
-    if not path.is_file():
-        raise RecipeError("no such recipe file", file=file)
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RecipeError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                          line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise RecipeError("a recipe is a mapping of keys (name, seed, logic, ...)", file=file, line=1)
-    duplicates = _duplicate_keys(node, file)
-    if duplicates:
-        raise RecipeErrors(duplicates)
-    lines = _index_lines(node) if node is not None else {}
     if seed is not None:
         data["seed"] = seed
     try:  # strict: `count: true` or `count: "10"` is an error, not 1 or 10
-        recipe = Recipe.model_validate(data, strict=True, context={"base_dir": path.parent})
+        recipe = Recipe.model_validate(data, strict=True, context={"base_dir": Path(path).parent})
     except ValidationError as exc:
         raise RecipeErrors(errors_from_validation(exc, model=Recipe, file=file, lines=lines)) from None
     problems = _check_families(recipe, file, lines)

@@ -84,3 +84,13 @@ def test_sweep_cells_and_report(logic_run, tmp_path):
     assert len([ln for ln in (out / "curves.jsonl").read_text().splitlines()]) == 2
     html = write_compare([out], tmp_path / "compare.html").read_text()
     assert "logic.syllogisms" in html and "<svg" in html
+
+
+def test_a_phase_can_train_on_the_documents_of_some_skills_only(logic_run):
+    from synthcompile.lab.data import Export
+
+    export = Export(logic_run)
+    everything = export.documents(["*"])
+    assert len(export.documents(["*"], skills=["deduct*"])) == len(everything)  # every syllogism has it
+    with pytest.raises(UserError, match="no training documents"):
+        export.documents(["*"], skills=["entity:*"])

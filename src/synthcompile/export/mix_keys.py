@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from synthcompile.partition import leaf_index
+from synthcompile.partition import row_group_stats
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 BITS = 10
@@ -134,16 +134,13 @@ class BoundaryReader:
         pieces = []
         for shard, rel in enumerate(self.paths):
             pf = pq.ParquetFile(self.run_root / rel)
-            key_col = leaf_index(pf, "select_key")
             start, groups, offsets = 0, [], []
-            for g in range(pf.num_row_groups):
-                meta = pf.metadata.row_group(g)
-                stats = meta.column(key_col).statistics
+            for g, rows, stats in row_group_stats(pf, "select_key"):
                 if stats is None or not stats.has_min_max or \
                         wanted[stats.min >> SHIFT: (stats.max >> SHIFT) + 1].any():
                     groups.append(g)
-                    offsets.append(np.arange(start, start + meta.num_rows, dtype=np.int32))
-                start += meta.num_rows
+                    offsets.append(np.arange(start, start + rows, dtype=np.int32))
+                start += rows
             if not groups:
                 continue
             t = pf.read_row_groups(groups, columns=columns)

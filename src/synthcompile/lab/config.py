@@ -13,11 +13,10 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, model_validator
 
-from synthcompile.errors import RecipeError
-from synthcompile.recipe import RecipeErrors, StrictModel, _index_lines, errors_from_validation
+from synthcompile.located import RecipeErrors, errors_from_validation, read_yaml
+from synthcompile.recipe import StrictModel
 
 
 class ModelSpec(StrictModel):
@@ -34,6 +33,8 @@ class PhaseSpec(StrictModel):
     name: str
     include: list[str] = Field(default_factory=lambda: ["*"], description="family patterns (fnmatch)")
     exclude: list[str] = Field(default_factory=list, description="family patterns left out")
+    skills: list[str] | None = Field(None, description="only documents with a skill matching one of "
+                                     "these patterns (e.g. 'entity:person'); default: any")
     steps: PositiveInt | None = Field(None, description="optimizer steps")
     tokens: PositiveInt | None = Field(None, description="training tokens (rounded up to whole steps)")
     lr: PositiveFloat = Field(1e-3, description="peak learning rate")
@@ -120,19 +121,8 @@ def parse_lab_config(data: dict[str, Any], *, file: str = "<config>", lines: dic
 def load_lab_config(path: str | Path, **overrides: Any) -> LabConfig:
     """Read a config file; ``overrides`` replace top-level keys (e.g. seed, out)."""
     path = Path(path)
-    if not path.is_file():
-        raise RecipeError("no such lab config file", file=str(path))
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RecipeError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                          line=mark.line + 1 if mark else None) from None
-    if not isinstance(data, dict):
-        raise RecipeError("a lab config is a mapping (name, run, model, phases, ...)", file=str(path), line=1)
+    data, lines = read_yaml(path, "lab config is a mapping (name, run, model, phases, ...)")
     data = _resolve(data, path.parent)
     # Overrides come from the command line: their paths are relative to the working directory.
     data.update({k: str(v) if isinstance(v, Path) else v for k, v in overrides.items() if v is not None})
-    return parse_lab_config(data, file=str(path), lines=_index_lines(node) if node else {})
+    return parse_lab_config(data, file=str(path), lines=lines)

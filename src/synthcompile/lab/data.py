@@ -67,7 +67,7 @@ class Export:
         self.vocab_size = int(self.index["vocab_size"])
         self.dtype = np.dtype(self.index["dtype"]).newbyteorder("<")
         self.tokenizer_path = self.root / "tokenizer.json"
-        self._train = self._table("train", ["family", "token_file", "token_offset", "n_tokens"])
+        self._train = self._table("train", ["family", "skills", "token_file", "token_offset", "n_tokens"])
 
     def _table(self, split: str, columns: list[str] | None = None) -> pa.Table:
         paths = sorted((self.root / "data").glob(f"{split}-*.parquet"))
@@ -95,13 +95,18 @@ class Export:
         fams = self._train["family"].to_pylist()
         return {f: fams.count(f) for f in sorted(set(fams))}
 
-    def documents(self, include: list[str], exclude: list[str] = ()) -> Documents:
+    def documents(self, include: list[str], exclude: list[str] = (), skills: list[str] | None = None) -> Documents:
+        """Training documents whose family matches ``include`` and not ``exclude`` and, when
+        ``skills`` is given, that have a skill matching one of its patterns (fnmatch)."""
         fams = self._train["family"].to_pylist()
         keep = np.array([any(fnmatch.fnmatchcase(f, p) for p in include)
                          and not any(fnmatch.fnmatchcase(f, p) for p in exclude) for f in fams], bool)
+        if skills is not None:
+            keep &= np.array([any(fnmatch.fnmatchcase(k, p) for k in ks for p in skills)
+                              for ks in self._train["skills"].to_pylist()], bool)
         if not keep.any():
             raise UserError(f"no training documents match include={include} exclude={list(exclude)} "
-                            f"(families: {', '.join(self.families())})")
+                            f"skills={skills} (families: {', '.join(self.families())})")
         t = self._train.filter(pa.array(keep))
         names = t["token_file"].to_pylist()
         unique = sorted(set(names))

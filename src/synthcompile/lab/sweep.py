@@ -14,12 +14,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable
 
-import yaml
 from pydantic import Field, ValidationError, field_validator
 
-from synthcompile.errors import RecipeError, UserError
+from synthcompile.errors import UserError
 from synthcompile.lab.config import LabConfig, ModelSpec, parse_lab_config
-from synthcompile.recipe import RecipeErrors, StrictModel, _index_lines, errors_from_validation
+from synthcompile.located import RecipeErrors, errors_from_validation, read_yaml
+from synthcompile.recipe import StrictModel
 
 
 class Arm(StrictModel):
@@ -68,13 +68,7 @@ class Sweep(StrictModel):
 
 def load_sweep(path: str | Path, out: Path | None = None) -> Sweep:
     path = Path(path)
-    if not path.is_file():
-        raise RecipeError("no such sweep file", file=str(path))
-    text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    data = yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise RecipeError("a sweep is a mapping (name, arms, models, seeds, train)", file=str(path), line=1)
+    data, lines = read_yaml(path, "sweep is a mapping (name, arms, models, seeds, train)")
     for arm in data.get("arms") or []:
         if isinstance(arm, dict) and isinstance(arm.get("recipe"), str):
             arm["recipe"] = str(path.parent / arm["recipe"])
@@ -86,7 +80,7 @@ def load_sweep(path: str | Path, out: Path | None = None) -> Sweep:
         sweep = Sweep.model_validate(data)
     except ValidationError as exc:
         raise RecipeErrors(errors_from_validation(exc, model=Sweep, file=str(path),
-                                                  lines=_index_lines(node))) from None
+                                                  lines=lines)) from None
     for arm in sweep.arms:  # check every cell's config before building or training anything
         sweep.cell_config(arm, sweep.models[0], sweep.seeds[0], Path("."))
     return sweep

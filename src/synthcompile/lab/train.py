@@ -134,7 +134,7 @@ class Trainer:
         self.device = pick_device(config.device)
         self.hf_config = model_config(config.model, vocab_size=self.export.vocab_size,
                                       max_len=t.seq_len, eos_id=self.export.eos_id)
-        self.phases = [(p, self.export.documents(p.include, p.exclude), phase_steps(p, self.tokens_per_step))
+        self.phases = [(p, self.export.documents(p.include, p.exclude, p.skills), phase_steps(p, self.tokens_per_step))
                        for p in config.phases]
         self.total_steps = sum(n for _, _, n in self.phases)
         self._prepare_out(fresh)

@@ -258,3 +258,24 @@ def test_comparisons_accept_the_winner_by_alias():
     assert q.answer == "Xavier Long"
     assert _scored(q.data, "Xav", g) and _scored(q.data, "Answer: xavier long", g)
     assert not _scored(q.data, "Yoyo", g) and not _scored(q.data, "Yolanda Park", g)
+
+
+def test_subject_first_puts_every_name_before_its_value():
+    from synthcompile.compilers.memory.verbalise import render_document
+
+    knobs = VerbaliseKnobs(subject_first=True, pronouns=0.0)
+    seen = set()
+    for i in range(60):
+        doc = draw_document(WORLD, PEOPLE[i % len(PEOPLE)], "paragraph", random.Random(i), knobs)
+        for r, o, t, *_ in doc["statements"]:
+            template = statement_bank(WORLD.relations[r])[t]
+            assert template.index("{s}") < template.index("{o}"), template
+            seen.add((r, t))
+        assert render_document(WORLD, doc)
+    # Still varied: several phrasings per relation are drawn.
+    assert min(sum(1 for rr, _ in seen if rr == r) for r, _ in seen) >= 3
+    # Without the knob, value-first phrasings do occur.
+    drawn = [statement_bank(WORLD.relations[r])[t] for i in range(60)
+             for r, o, t, *_ in draw_document(WORLD, PEOPLE[0], "paragraph", random.Random(i),
+                                              VerbaliseKnobs())["statements"]]
+    assert any(t.index("{o}") < t.index("{s}") for t in drawn if "{s}" in t and "{o}" in t)

@@ -69,7 +69,7 @@ def get_family(name: str) -> type[Family]:
 
 def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple) -> list[RecipeError]:
     """Located errors for one recipe generator entry (family, difficulty, params)."""
-    from synthcompile.recipe import _line_for, format_loc, suggest
+    from synthcompile.located import format_loc, line_for, suggest
 
     where = dict(file=file)
     try:
@@ -77,9 +77,9 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
     except KeyError:
         hint = suggest(gen.family, families()) or " (see `synthcompile list`)"
         return [RecipeError(f"unknown family {gen.family!r}{hint}", **where,
-                            line=_line_for(lines, loc + ("family",)), field=format_loc(loc + ("family",)))]
+                            line=line_for(lines, loc + ("family",)), field=format_loc(loc + ("family",)))]
     except (ImportError, ValueError) as exc:
-        return [RecipeError(str(exc), **where, line=_line_for(lines, loc + ("family",)),
+        return [RecipeError(str(exc), **where, line=line_for(lines, loc + ("family",)),
                             field=format_loc(loc + ("family",)))]
     problems = []
     for key in ("difficulty", "probe_difficulty"):
@@ -88,7 +88,7 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
         if bad:
             problems.append(RecipeError(
                 f"{gen.family} has no difficulty level {bad[0]} (levels: {min(cls.levels)}..{max(cls.levels)})",
-                **where, line=_line_for(lines, loc + (key,)), field=format_loc(loc + (key,))))
+                **where, line=line_for(lines, loc + (key,)), field=format_loc(loc + (key,))))
     if problems or not gen.params:
         return problems
     return _check_params(cls, gen, file=file, lines=lines, loc=loc + ("params",))
@@ -100,7 +100,7 @@ def _check_params(cls: type[Family], gen: Any, *, file: str, lines: dict[tuple, 
     them, strictly: a value valid at one level may clash with another level's settings, and
     ``digits: "5"`` or ``negatives: 1`` is an error, not a coercion. A problem is reported once,
     naming the generator and the levels where it arises unless it arises at every level."""
-    from synthcompile.recipe import errors_from_validation
+    from synthcompile.located import errors_from_validation
 
     used = sorted({*levels_of(gen, "train"), *(levels_of(gen, "probe") if gen.probes else ())})
     found: dict[str, tuple[RecipeError, list[int]]] = {}

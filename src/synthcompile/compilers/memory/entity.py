@@ -33,7 +33,8 @@ class EntityCompiler:
         self.partners = loaded.partners(self.splits)
         self.holdout = section.probes.phrasing_holdout
         self.knobs = VerbaliseKnobs(permute=section.verbalise.permute, pronouns=section.verbalise.pronouns,
-                                    question_holdout=self.holdout)
+                                    question_holdout=self.holdout,
+                                    subject_first=section.verbalise.subject_first)
 
     def entity(self, eid: str) -> list[Sample]:
         seed = self.ctx.seed_for("entity", eid)

@@ -38,6 +38,15 @@ class VerbaliseKnobs:
     permute: bool = True
     pronouns: float = 0.5          # chance that a statement after the first uses the pronoun
     question_holdout: int = 0      # phrasings at the end of each question bank kept out of training
+    subject_first: bool = False    # only phrasings that name the subject before the value
+
+
+def subject_first_phrasings(bank: tuple[str, ...]) -> list[int]:
+    """Indices of the phrasings that say the subject before the value ("{s} was born in {o}",
+    not "{o} is where {s} was born"): a model reads left to right, so only these let the name
+    predict the value (Physics of LM 3.1's bioS is written this way; the reversal curse is the
+    other side of it)."""
+    return [i for i, t in enumerate(bank) if "{s}" in t and "{o}" in t and t.index("{s}") < t.index("{o}")]
 
 
 def draw_document(graph: Graph, subject: str, style: str, rng: random.Random, knobs: VerbaliseKnobs,
@@ -67,7 +76,12 @@ def draw_document(graph: Graph, subject: str, style: str, rng: random.Random, kn
     for i, (r, o) in enumerate(facts):
         rel = graph.relations[r]
         bank = statement_bank(rel)
-        t = 0 if i < dated else rng.randrange(len(bank))
+        if i < dated:
+            t = 0
+        elif knobs.subject_first and (forward := subject_first_phrasings(bank)):
+            t = forward[rng.randrange(len(forward))]
+        else:
+            t = rng.randrange(len(bank))
         fmt = rng.randrange(date_formats(rel, o))
         # "He"/"she"/"it" only right after a sentence about the entity, so it can refer to nothing else.
         pronoun = int(after_subject and entity.pronoun is not None and bank[t].startswith("{s} ")
