@@ -143,7 +143,8 @@ def test_socket_is_blocked_and_nothing_connects(runner):
 
 
 def test_a_caught_violation_still_fails_the_snippet(runner):
-    source = "try:\n    import socket\n    socket.create_connection(('example.com', 80))\nexcept Exception:\n    pass\nprint('fine')"
+    source = ("try:\n    import socket\n    socket.create_connection(('example.com', 80))\n"
+              "except Exception:\n    pass\nprint('fine')")
     result = runner.run(source)
     assert result.stdout == "fine\n" and result.error.startswith("blocked: socket.")
 

@@ -42,11 +42,18 @@ class BuildProgress:
 @app.command()
 def build(
     recipe: Annotated[Path, typer.Argument(help="recipe YAML file")],
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="run directory (default: runs/<recipe name>)")] = None,
-    workers: Annotated[Optional[int], typer.Option(min=1, help="parallel workers (default: the recipe's, else all cores)")] = None,
+    out_dir: Annotated[
+        Optional[Path], typer.Option("--out", help="run directory (default: runs/<recipe name>)")
+    ] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(min=1, help="parallel workers (default: the recipe's, else all cores)")
+    ] = None,
     seed: Annotated[Optional[int], typer.Option(help="override the recipe seed")] = None,
     executor: Annotated[Optional[str], typer.Option(help="local or ray (default: the recipe's)")] = None,
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster address, e.g. HEAD:6379 (default: the recipe's, else a local instance)")] = None,
+    address: Annotated[
+        Optional[str],
+        typer.Option(help="Ray cluster address, e.g. HEAD:6379 (default: the recipe's, else a local instance)"),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace a run of a different recipe")] = False,
 ):
     """Compile RECIPE into a run directory of verified Parquet shards; resumes an interrupted build."""
@@ -74,7 +81,9 @@ def build(
 
 
 @app.command()
-def report(run: RunArg, out_file: Annotated[Optional[Path], typer.Option("--out", help="default: RUN/report.html")] = None):
+def report(
+    run: RunArg, out_file: Annotated[Optional[Path], typer.Option("--out", help="default: RUN/report.html")] = None
+):
     """Write a self-contained HTML report (plots inline) of a run and print its path."""
     from synthcompile.report.html import write_report
     from synthcompile.run import RunDir

@@ -295,7 +295,9 @@ class MemoryProbes(StrictModel):
         default_factory=lambda: ["one_hop", "inverse", "two_hop", "three_hop", "comparisons"], min_length=1,
         description="question kinds of held-out entities that are probes; the others stay in training")
     phrasing_holdout: NonNegativeInt = Field(2, description="phrasings per question bank kept out of training")
-    phrasing_rate: float = Field(0.25, ge=0, le=1, description="share of training facts also probed in a held-out phrasing")
+    phrasing_rate: float = Field(
+        0.25, ge=0, le=1, description="share of training facts also probed in a held-out phrasing"
+    )
     hop_holdout: float = Field(0.25, ge=0, lt=1, description="share of compositions kept for probes")
 
     @field_validator("entity_holdout_kinds")
@@ -331,7 +333,9 @@ class NearDedupConfig(StrictModel):
     num_perm: PositiveInt = Field(120, description="MinHash permutations (signature length)")
     bands: PositiveInt = Field(20, description="LSH bands; two samples are candidates if any band matches")
     rows: PositiveInt = Field(6, description="signature values per band (bands * rows <= num_perm)")
-    threshold: float = Field(0.8, gt=0, lt=1, description="Jaccard similarity of shingle sets that makes a near-duplicate")
+    threshold: float = Field(
+        0.8, gt=0, lt=1, description="Jaccard similarity of shingle sets that makes a near-duplicate"
+    )
     seed: int = Field(1, description="seed of the MinHash permutations")
 
     @model_validator(mode="after")
@@ -377,7 +381,9 @@ class DecontamConfig(StrictModel):
         0.5, gt=0, le=1, description="share of a reference's key n-grams a text must hold to be a candidate")
     min_similarity: float = Field(0.9, gt=0, le=1, description="alignment score (0-1) that confirms a candidate")
     probes: bool = Field(True, description="protect the compilers' probe rows (split 'probe')")
-    probe_field: Literal["question", "text"] = Field("question", description="probe field matched against training text")
+    probe_field: Literal["question", "text"] = Field(
+        "question", description="probe field matched against training text"
+    )
     eval_sets: list[EvalSet] = Field(default_factory=list, description="evaluation files to protect")
 
 

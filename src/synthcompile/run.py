@@ -149,7 +149,8 @@ class RunDir:
             "python": platform.python_version(),
             "dependencies": _versions(),
             "stages": {
-                name: {"role": roles[name], "rows": sum(r.rows for r in results), "bytes": sum(r.bytes for r in results),
+                name: {"role": roles[name], "rows": sum(r.rows for r in results),
+                       "bytes": sum(r.bytes for r in results),
                        "quarantined": sum(r.quarantined for r in results),
                        "shards": [{"name": r.name, "path": r.path, "rows": r.rows,
                                    "bytes": r.bytes, "sha256": r.sha256} for r in results]}

@@ -16,13 +16,16 @@ from synthcompile.sample import sample_id
 from tests.curate.helpers import kept, removals, run_stages, sample
 
 PROBE_Q = "What is 347 + 589?"
-LONG_PROBE_Q = "A train leaves the station at nine and travels north for three hours at sixty km per hour; how far does it go?"
+LONG_PROBE_Q = ("A train leaves the station at nine and travels north for three hours at sixty km per hour; "
+                "how far does it go?")
 EVAL_ITEM = "Name the largest moon of Saturn and the gas that dominates its thick atmosphere."
 
 
 def test_probe_and_eval_items_in_training_text_are_removed_and_reported(tmp_path):
-    (tmp_path / "eval.jsonl").write_text(json.dumps({"prompt": EVAL_ITEM}) + "\n" + json.dumps({"prompt": "Unrelated."}) + "\n")
-    pq.write_table(pa.table({"text": ["Describe the water cycle in four steps for a child."]}), tmp_path / "eval.parquet")
+    lines = [json.dumps({"prompt": EVAL_ITEM}), json.dumps({"prompt": "Unrelated."})]
+    (tmp_path / "eval.jsonl").write_text("\n".join(lines) + "\n")
+    eval_table = pa.table({"text": ["Describe the water cycle in four steps for a child."]})
+    pq.write_table(eval_table, tmp_path / "eval.parquet")
     probes = [sample(f"Q: {PROBE_Q} A: 936", split="probe", question=PROBE_Q),
               sample(f"Q: {LONG_PROBE_Q} A: 180 km", split="probe", question=LONG_PROBE_Q)]
     train = [
@@ -89,7 +92,8 @@ def test_template_ngrams_are_not_candidate_keys(tmp_path):
 def test_a_broken_eval_line_names_file_and_line(tmp_path):
     (tmp_path / "eval.jsonl").write_text('{"text": "fine"}\n{"text": broken}\n')
     (tmp_path / "null.jsonl").write_text('{"text": "fine"}\n\n{"text": null}\n')
-    for name, message in [("eval.jsonl", "eval.jsonl:2: not valid JSON"), ("null.jsonl", "null.jsonl:3: field 'text' is not text")]:
+    for name, message in [("eval.jsonl", "eval.jsonl:2: not valid JSON"),
+                          ("null.jsonl", "null.jsonl:3: field 'text' is not text")]:
         section = CurateSection(decontam={"eval_sets": [{"path": str(tmp_path / name)}]})
         with pytest.raises(UserError, match=message):
             run_stages(tmp_path / name.split(".")[0], [[sample("x")]], curate_stages(section))

@@ -24,7 +24,8 @@ def _corpus() -> list[list]:
         other = base[(i * 12 + 17) % 60].split()
         other[5] = "x"
         shard.append(sample(" ".join(other)))
-        shard.append(sample(f"What is {300 + i} + {500 + i}?", split="probe", question=f"What is {300 + i} + {500 + i}?"))
+        question = f"What is {300 + i} + {500 + i}?"
+        shard.append(sample(question, split="probe", question=question))
         shard.append(sample(f"Drill: what is {300 + i} - {500 + i}? And what is {302 + i} + {503 + i}?"))
         shard.append(sample(f"Review. What is {300 + (i + 1) % 5} + {500 + (i + 1) % 5}? Answer later."))
     return shards

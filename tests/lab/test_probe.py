@@ -5,6 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 
 from synthcompile.lab import probe
+from synthcompile.lab.config import PhaseSpec
 from synthcompile.lab.data import Export
 
 
@@ -65,3 +66,17 @@ def test_seen_questions_are_scored_apart_from_the_held_out_probes(logic_run):
     assert report.groups["split"]["seen"]["accuracy"] == 1.0
     assert report.to_json()["probes"] == len(held_out)
     assert all(t.startswith("seen:") for t in {r["type"] for r in report.results if r["split"] == "seen"})
+
+
+def test_seen_questions_are_only_those_some_phase_trains_on(logic_run):
+    export = Export(logic_run)
+    every = export.seen_questions()
+    (family,) = {r["family"] for r in every}
+
+    def seen(*phases):
+        return export.seen_questions([PhaseSpec(name=f"p{i}", steps=1, lr=1e-3, **p) for i, p in enumerate(phases)])
+
+    assert seen({"exclude": [family]}) == []                       # an arm without the family saw none
+    assert seen({"exclude": [family]}, {"include": [family]}) == every
+    assert seen({"skills": ["entity:*"]}) == []                   # nor one that trains on other skills
+    assert seen({"skills": [every[0]["skills"][0]]}) == every

@@ -99,9 +99,10 @@ def _entity(qid):
 def test_wikidata_extract_in_dump_layout(tmp_path):
     entities = [
         _item("Q5", "human"),
-        _item("Q84", "London", {"P1082": [_claim("P1082", "quantity", {"amount": "+8000000", "unit": "1"}, "deprecated"),
-                                          _claim("P1082", "quantity", {"amount": "+8799800", "unit": "1"}, "preferred"),
-                                          _claim("P1082", "quantity", {"amount": "+8100000", "unit": "1"})]}),
+        _item("Q84", "London", {"P1082": [
+            _claim("P1082", "quantity", {"amount": "+8000000", "unit": "1"}, "deprecated"),
+            _claim("P1082", "quantity", {"amount": "+8799800", "unit": "1"}, "preferred"),
+            _claim("P1082", "quantity", {"amount": "+8100000", "unit": "1"})]}),
         _item("Q7259", "Ada Lovelace", {
             "P31": [_claim("P31", "wikibase-entityid", _entity("Q5"))],
             "P19": [_claim("P19", "wikibase-entityid", _entity("Q84"))],

@@ -78,7 +78,8 @@ def _plots(runs: list[dict]) -> list[str]:
 
 
 def _runs_table(runs: list[dict]) -> str:
-    head = ("run", "model", "parameters", "steps", "tokens", "tokens/s", "wall s", "loss", "held-out loss", "probe accuracy")
+    head = ("run", "model", "parameters", "steps", "tokens", "tokens/s", "wall s", "loss", "held-out loss",
+            "probe accuracy")
     rows = []
     for r in runs:
         info, res, pr = r["meta"]["info"], r["result"] or {}, r["probe"] or {}

@@ -95,15 +95,22 @@ class Export:
         fams = self._train["family"].to_pylist()
         return {f: fams.count(f) for f in sorted(set(fams))}
 
-    def documents(self, include: list[str], exclude: list[str] = (), skills: list[str] | None = None) -> Documents:
-        """Training documents whose family matches ``include`` and not ``exclude`` and, when
-        ``skills`` is given, that have a skill matching one of its patterns (fnmatch)."""
-        fams = self._train["family"].to_pylist()
+    @staticmethod
+    def _selected(t: pa.Table, include: list[str], exclude: list[str] = (),
+                  skills: list[str] | None = None) -> np.ndarray:
+        """Rows whose family matches ``include`` and not ``exclude`` and, when ``skills`` is
+        given, that have a skill matching one of its patterns (fnmatch)."""
         keep = np.array([any(fnmatch.fnmatchcase(f, p) for p in include)
-                         and not any(fnmatch.fnmatchcase(f, p) for p in exclude) for f in fams], bool)
+                         and not any(fnmatch.fnmatchcase(f, p) for p in exclude)
+                         for f in t["family"].to_pylist()], bool)
         if skills is not None:
             keep &= np.array([any(fnmatch.fnmatchcase(k, p) for k in ks for p in skills)
-                              for ks in self._train["skills"].to_pylist()], bool)
+                              for ks in t["skills"].to_pylist()], bool)
+        return keep
+
+    def documents(self, include: list[str], exclude: list[str] = (), skills: list[str] | None = None) -> Documents:
+        """Training documents selected as :meth:`_selected` says."""
+        keep = self._selected(self._train, include, exclude, skills)
         if not keep.any():
             raise UserError(f"no training documents match include={include} exclude={list(exclude)} "
                             f"skills={skills} (families: {', '.join(self.families())})")
@@ -116,11 +123,18 @@ class Export:
                          start=t["token_offset"].to_numpy().astype(np.int64),
                          length=t["n_tokens"].to_numpy().astype(np.int64) + 1)  # + its EOS
 
-    def seen_questions(self) -> list[dict]:
+    def seen_questions(self, phases: list | None = None) -> list[dict]:
         """Training documents that ask a question (they have an answer), as probe-like rows
-        with split ``seen``: answering them measures memorisation, not generalisation."""
+        with split ``seen``: answering them measures memorisation, not generalisation. With
+        ``phases`` (PhaseSpecs), only the questions some phase trains on: an arm that excludes
+        a family has not seen its questions."""
         t = self._table("train")
         t = t.filter(pc.not_equal(t["answer"], ""))
+        if phases is not None and t.num_rows:
+            keep = np.zeros(t.num_rows, bool)
+            for ph in phases:
+                keep |= self._selected(t, ph.include, ph.exclude, ph.skills)
+            t = t.filter(pa.array(keep))
         return [r | {"split": SEEN} for r in t.to_pylist()]
 
     def probes(self) -> list[dict]:

@@ -100,7 +100,7 @@ def evaluate(out: Path, *, model_path: Path | None = None, limit: int | None = N
     if not rows:
         raise UserError(f"{config.run}: no probes match {config.probe.include} (the recipe emits none?)")
     if config.probe.seen:
-        rows += probe.select(export.seen_questions(), config.probe.include, config.probe.seen)
+        rows += probe.select(export.seen_questions(config.phases), config.probe.include, config.probe.seen)
     report = probe.run_probes(model, export, verifiers, rows, max_new_tokens=config.probe.max_new_tokens,
                               batch_size=config.probe.batch_size)
     probe.write_report(report, Path(out) / "probe.json", model=str(model_path or "model"))

@@ -38,7 +38,9 @@ CATEGORIES = ("books", "toys", "garden", "food")
 class DecisionTablesConfig(FamilyConfig):
     kinds: tuple[Kind, ...] = Field(min_length=1, description="tables: eligibility, shipping, tax, discount")
     rows: int = Field(ge=2, le=12, description="rows of an eligibility table or discount rules (incl. default)")
-    conditions: int = Field(ge=1, le=len(NUMERIC) + len(CATEGORICAL), description="condition columns of an eligibility table")
+    conditions: int = Field(
+        ge=1, le=len(NUMERIC) + len(CATEGORICAL), description="condition columns of an eligibility table"
+    )
     brackets: int = Field(ge=2, le=8, description="tax or shipping brackets")
 
 

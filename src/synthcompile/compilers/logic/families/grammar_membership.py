@@ -188,7 +188,8 @@ class GrammarMembership(Family):
         if length == 1:
             return body
         k = 1 + int(rng.random() * (length - 1))
-        return GrammarMembership._grow(rng, rules, body[0], k) + GrammarMembership._grow(rng, rules, body[1], length - k)
+        grow = GrammarMembership._grow
+        return grow(rng, rules, body[0], k) + grow(rng, rules, body[1], length - k)
 
     def generate(self, rng: random.Random) -> Problem:
         c = self.config

@@ -178,7 +178,9 @@ def _walk_back(parent: dict[str, str], node: str) -> list[str]:
 
 class GraphPaths(Family):
     name = "graph_paths"
-    description = "Reachability and shortest paths (BFS, Dijkstra) on random edge-list graphs; any shortest path accepted."
+    description = (
+        "Reachability and shortest paths (BFS, Dijkstra) on random edge-list graphs; any shortest path accepted."
+    )
     version = "2"  # 2: edges drawn as indices with synthcompile.compilers.logic.draws (faster)
     skills = ("graph search", "shortest path")
     Config = GraphPathsConfig

@@ -39,9 +39,11 @@ class PointerChasing(Family):
         5: dict(nodes=80, hops=32, name_length=4),
     }
     phrasings = (
-        "Each line maps a node to its successor:\n{pairs}\nStart at {start} and follow {hops} successor links. Which node do you reach?",
+        "Each line maps a node to its successor:\n{pairs}\n"
+        "Start at {start} and follow {hops} successor links. Which node do you reach?",
         "Successor list:\n{pairs}\nFrom {start}, take {hops} steps. Where do you end up?",
-        "Here are pointers, one per line:\n{pairs}\nBeginning at {start}, follow the pointer {hops} times. What node is reached?",
+        "Here are pointers, one per line:\n{pairs}\n"
+        "Beginning at {start}, follow the pointer {hops} times. What node is reached?",
         "Given these links:\n{pairs}\nWhat is the node {hops} hops after {start}?",
         "{pairs}\nUsing the links above, apply 'next' {hops} times starting from {start}. Name the final node.",
         "Pointer table:\n{pairs}\nStart: {start}. Hops: {hops}. Destination?",

@@ -90,7 +90,8 @@ class TopologicalOrder(Family):
         "Tasks: {tasks}.\nPrerequisites:\n{rules}\nGive an order in which all the tasks can be done "
         "(or 'impossible' if there is none).",
         "A project has tasks {tasks}. These must hold:\n{rules}\nList every task in a valid order, or say impossible.",
-        "Schedule the jobs {tasks} one at a time so that:\n{rules}\nWhat order works? (Answer 'impossible' if none does.)",
+        "Schedule the jobs {tasks} one at a time so that:\n{rules}\n"
+        "What order works? (Answer 'impossible' if none does.)",
         "{rules}\nUsing these constraints on {tasks}, give a topological order of all of them, or 'impossible'.",
         "Dependencies between {tasks}:\n{rules}\nFind a sequence of all tasks that respects every dependency "
         "(or state that it is impossible).",
