@@ -20,13 +20,14 @@ from pydantic import BaseModel, ValidationError
 from synthcompile.errors import RecipeError
 
 
-def read_yaml(path: str | Path, what: str) -> tuple[dict, dict[tuple, int]]:
+def read_yaml(path: str | Path, kind: str, keys: str) -> tuple[dict, dict[tuple, int]]:
     """A YAML mapping and its line index; every problem is a located :class:`RecipeError`.
-    ``what`` says what the file should hold, for the error when it is not a mapping."""
+    ``kind`` names the file ("recipe", "lab config") and ``keys`` its main keys, for the errors
+    when it is missing or not a mapping."""
     path = Path(path)
     file = str(path)
     if not path.is_file():
-        raise RecipeError(f"no such {what.split(' ', 1)[0]} file", file=file)
+        raise RecipeError(f"no such {kind} file", file=file)
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -36,16 +37,15 @@ def read_yaml(path: str | Path, what: str) -> tuple[dict, dict[tuple, int]]:
         raise RecipeError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
                           line=mark.line + 1 if mark else None) from None
     if not isinstance(data, dict):
-        raise RecipeError(f"a {what}", file=file, line=1)
+        raise RecipeError(f"a {kind} is a mapping of keys ({keys})", file=file, line=1)
     duplicates = _duplicate_keys(node, file)
     if duplicates:
         raise RecipeErrors(duplicates)
     return data, index_lines(node) if node is not None else {}
 
 
-
-
 def index_lines(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:
+    """The line of every key and item below ``node``, by path (``('logic', 'generators', 2)``)."""
     out = {} if out is None else out
     out.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
@@ -80,6 +80,7 @@ def _duplicate_keys(node: yaml.Node | None, file: str, path: tuple = ()) -> list
 
 
 def line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
+    """The line of ``loc``, else of its nearest parent that has one (a missing key: its owner)."""
     while loc:
         if loc in lines:
             return lines[loc]
@@ -88,6 +89,7 @@ def line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
 
 
 def format_loc(loc: tuple) -> str:
+    """``('logic', 'generators', 2, 'count')`` as ``logic.generators[2].count``."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

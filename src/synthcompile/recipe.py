@@ -439,7 +439,7 @@ def _hashable(value: Any) -> Any:
 
 def load_recipe(path: str | Path, *, seed: int | None = None) -> Recipe:
     """Read and validate a recipe; raise :class:`RecipeErrors` with located messages."""
-    data, lines = read_yaml(path, "recipe is a mapping of keys (name, seed, logic, ...)")
+    data, lines = read_yaml(path, "recipe", "name, seed, logic, ...")
     file = str(path)
     if seed is not None:
         data["seed"] = seed

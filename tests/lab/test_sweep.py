@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from synthcompile.errors import UserError
+from synthcompile.errors import RecipeError, UserError
+from synthcompile.lab.config import load_lab_config
 from synthcompile.recipe import RecipeErrors
 from synthcompile.lab.sweep import load_sweep, run_sweep
 from tests.lab.conftest import RECIPE
@@ -76,3 +77,12 @@ def test_sweep_errors_are_located(tmp_path):
     assert "sweep.yaml" in str(exc.value) and "sedes" in str(exc.value)
     with pytest.raises(UserError, match="no arm named nope"):
         run_sweep(load_sweep(write_sweep(tmp_path / "c")), arms=["nope"])
+
+
+def test_missing_and_malformed_files_are_named_by_kind(tmp_path):
+    (tmp_path / "list.yaml").write_text("- not a mapping\n")
+    for load, kind in [(load_sweep, "sweep"), (load_lab_config, "lab config")]:
+        with pytest.raises(RecipeError, match=f"nope.yaml: no such {kind} file"):
+            load(tmp_path / "nope.yaml")
+        with pytest.raises(RecipeError, match=f"list.yaml:1: a {kind} is a mapping of keys"):
+            load(tmp_path / "list.yaml")

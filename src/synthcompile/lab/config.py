@@ -121,7 +121,7 @@ def parse_lab_config(data: dict[str, Any], *, file: str = "<config>", lines: dic
 def load_lab_config(path: str | Path, **overrides: Any) -> LabConfig:
     """Read a config file; ``overrides`` replace top-level keys (e.g. seed, out)."""
     path = Path(path)
-    data, lines = read_yaml(path, "lab config is a mapping (name, run, model, phases, ...)")
+    data, lines = read_yaml(path, "lab config", "name, run, model, phases, ...")
     data = _resolve(data, path.parent)
     # Overrides come from the command line: their paths are relative to the working directory.
     data.update({k: str(v) if isinstance(v, Path) else v for k, v in overrides.items() if v is not None})

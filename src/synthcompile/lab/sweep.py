@@ -68,7 +68,7 @@ class Sweep(StrictModel):
 
 def load_sweep(path: str | Path, out: Path | None = None) -> Sweep:
     path = Path(path)
-    data, lines = read_yaml(path, "sweep is a mapping (name, arms, models, seeds, train)")
+    data, lines = read_yaml(path, "sweep", "name, arms, models, seeds, train")
     for arm in data.get("arms") or []:
         if isinstance(arm, dict) and isinstance(arm.get("recipe"), str):
             arm["recipe"] = str(path.parent / arm["recipe"])
