@@ -19,6 +19,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +28,9 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from synthcompile.errors import UserError
+
+if TYPE_CHECKING:
+    from synthcompile.lab.config import PhaseSpec
 
 SEEN = "seen"  # the split name of training questions answered at evaluation
 
@@ -99,13 +103,22 @@ class Export:
     def _selected(t: pa.Table, include: list[str], exclude: list[str] = (),
                   skills: list[str] | None = None) -> np.ndarray:
         """Rows whose family matches ``include`` and not ``exclude`` and, when ``skills`` is
-        given, that have a skill matching one of its patterns (fnmatch)."""
-        keep = np.array([any(fnmatch.fnmatchcase(f, p) for p in include)
-                         and not any(fnmatch.fnmatchcase(f, p) for p in exclude)
-                         for f in t["family"].to_pylist()], bool)
+        given, that have a skill matching one of its patterns (fnmatch). The patterns are
+        matched against the few distinct names, not once per row."""
+        def matching(values: pa.Array, patterns: list[str], unless: list[str] = ()) -> pa.Array:
+            names = pc.unique(values).to_pylist()
+            return pa.array([n for n in names if any(fnmatch.fnmatchcase(n, p) for p in patterns)
+                             and not any(fnmatch.fnmatchcase(n, p) for p in unless)], values.type)
+
+        family = t["family"].combine_chunks()
+        keep = pc.is_in(family, value_set=matching(family, include, exclude)).to_numpy(zero_copy_only=False)
         if skills is not None:
-            keep &= np.array([any(fnmatch.fnmatchcase(k, p) for k in ks for p in skills)
-                              for ks in t["skills"].to_pylist()], bool)
+            lists = t["skills"].combine_chunks()
+            flat = pc.list_flatten(lists)
+            hit = pc.is_in(flat, value_set=matching(flat, skills)).to_numpy(zero_copy_only=False)
+            has = np.zeros(len(t), bool)
+            has[pc.list_parent_indices(lists).to_numpy()[hit]] = True
+            keep &= has
         return keep
 
     def documents(self, include: list[str], exclude: list[str] = (), skills: list[str] | None = None) -> Documents:
@@ -123,7 +136,7 @@ class Export:
                          start=t["token_offset"].to_numpy().astype(np.int64),
                          length=t["n_tokens"].to_numpy().astype(np.int64) + 1)  # + its EOS
 
-    def seen_questions(self, phases: list | None = None) -> list[dict]:
+    def seen_questions(self, phases: list[PhaseSpec] | None = None) -> list[dict]:
         """Training documents that ask a question (they have an answer), as probe-like rows
         with split ``seen``: answering them measures memorisation, not generalisation. With
         ``phases`` (PhaseSpecs), only the questions some phase trains on: an arm that excludes

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from synthcompile.compilers.memory.phrasing import fill, spoken, statement_bank, timeline_entry, train_questions
@@ -41,12 +42,13 @@ class VerbaliseKnobs:
     subject_first: bool = False    # only phrasings that name the subject before the value
 
 
-def subject_first_phrasings(bank: tuple[str, ...]) -> list[int]:
+@lru_cache(maxsize=1024)  # once per bank, not once per fact drawn (banks are cached tuples)
+def subject_first_phrasings(bank: tuple[str, ...]) -> tuple[int, ...]:
     """Indices of the phrasings that say the subject before the value ("{s} was born in {o}",
     not "{o} is where {s} was born"): a model reads left to right, so only these let the name
     predict the value (Physics of LM 3.1's bioS is written this way; the reversal curse is the
     other side of it)."""
-    return [i for i, t in enumerate(bank) if "{s}" in t and "{o}" in t and t.index("{s}") < t.index("{o}")]
+    return tuple(i for i, t in enumerate(bank) if "{s}" in t and "{o}" in t and t.index("{s}") < t.index("{o}"))
 
 
 def draw_document(graph: Graph, subject: str, style: str, rng: random.Random, knobs: VerbaliseKnobs,
