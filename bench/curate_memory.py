@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from dedup import make_docs  # noqa: E402
 
 from synthcompile.curate import curate_stages  # noqa: E402
-from synthcompile.recipe import CurateSection  # noqa: E402
+from synthcompile.curate.config import CurateSection  # noqa: E402
 from synthcompile.run import execute_shard  # noqa: E402
 from synthcompile.sample import Sample, Verdict, to_table  # noqa: E402
 from synthcompile.stage import Upstream  # noqa: E402

@@ -50,7 +50,7 @@ import pyarrow.parquet as pq
 from synthcompile.curate.groups import clusters
 from synthcompile.curate.shingles import shingle_hashes
 from synthcompile.executors.local import LocalExecutor
-from synthcompile.recipe import NearDedupConfig
+from synthcompile.curate.config import NearDedupConfig
 from synthcompile.sample import Sample, Verdict, sample_id, to_table
 from synthcompile.stage import Upstream
 
@@ -149,7 +149,7 @@ def write_stream(root: Path, docs: list[str], shard_size: int = 2000) -> list[st
 
 def run_stage(root: Path, paths: list[str], config: NearDedupConfig, workers: int) -> tuple[Clock, dict]:
     from synthcompile.curate.jaccard import NearFilter
-    from synthcompile.curate.minhash import near_stages
+    from synthcompile.curate.near import near_stages
 
     stages = near_stages(config, SHARDS_PER_BUCKET)
     layers = [("docs", "compile", tuple(paths))]

@@ -69,7 +69,7 @@ def ours(family: str, n: int, seconds: float, seed: int, level: int | None = Non
     """(verified samples, CPU seconds) for up to ``n`` samples or ``seconds`` of CPU time, at one
     level with ``params``, or cycling through every level when ``level`` is None."""
     from synthcompile.compilers.logic.stage import LogicStage
-    from synthcompile.recipe import GeneratorSpec, LogicSection
+    from synthcompile.compilers.logic.config import GeneratorSpec, LogicSection
     from synthcompile.stage import ShardContext, Upstream
 
     section = LogicSection(generators=[GeneratorSpec(

@@ -22,12 +22,12 @@ import random
 import tempfile
 import time
 
-from synthcompile.compilers.logic.render import ANSWER_LEADS
+from synthcompile.answers import ANSWER_LEADS
 from synthcompile.compilers.memory import questions as qs
 from synthcompile.compilers.memory.stage import MemoryStage
 from synthcompile.compilers.memory.values import value_text
 from synthcompile.compilers.memory.verbalise import VerbaliseKnobs, draw_document, render_document, verify_document
-from synthcompile.recipe import MemorySection
+from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.run import execute_shard
 from synthcompile.seeds.fictional import WorldSize, fictional_world
 

@@ -53,7 +53,7 @@ def plain_once(run: Path, preset: str, steps: int, batch: int, seq_len: int) -> 
 
     export = Export(run)
     data = np.concatenate([np.memmap(p, dtype=export.dtype, mode="r")
-                           for p in sorted((export.root / "tokens").glob("*.bin"))])
+                           for p in export.layout.token_files()])
     model = build_model(model_config(ModelSpec(preset=preset), vocab_size=export.vocab_size,
                                      max_len=seq_len, eos_id=export.eos_id), seed=0)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)

@@ -35,12 +35,12 @@ logic:
 
 
 def shard_bytes(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.glob("*/shards/*.parquet"))}
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.glob("samples/*/*.parquet"))}
 
 
 def ids(root: Path) -> list[str]:
     out = []
-    for p in sorted(root.glob("*/shards/*.parquet")):
+    for p in sorted(root.glob("samples/*/*.parquet")):
         out += pq.read_table(p, columns=["seed_id"])["seed_id"].to_pylist()
     return out
 
@@ -79,11 +79,11 @@ def test_manifest_lists_every_shard_with_hash(write_recipe, tmp_path):
 def test_rerun_skips_complete_shards(write_recipe, tmp_path):
     path = write_recipe(RECIPE)
     root = _build(path, tmp_path / "run", workers=1)
-    before = {p: p.stat().st_mtime_ns for p in root.glob("logic/shards/*.parquet")}
+    before = {p: p.stat().st_mtime_ns for p in root.glob("samples/logic/*.parquet")}
     victim = sorted(before)[2]
     victim.unlink()  # a lost shard is rebuilt, the others are left untouched
     _build(path, root, workers=1)
-    after = {p: p.stat().st_mtime_ns for p in root.glob("logic/shards/*.parquet")}
+    after = {p: p.stat().st_mtime_ns for p in root.glob("samples/logic/*.parquet")}
     assert after.keys() == before.keys()
     assert [p for p in before if before[p] != after[p]] == [victim]
 
@@ -104,18 +104,18 @@ def test_sigkill_then_resume_gives_exactly_the_uninterrupted_samples(write_recip
                             env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     deadline = time.time() + 120
-    while len(list(out.glob("logic/completions/*.json"))) < 6:
+    while len(list(out.glob("work/logic/completions/*.json"))) < 6:
         assert proc.poll() is None, "build finished before it could be killed: make it bigger"
         assert time.time() < deadline
         time.sleep(0.005)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done = len(list(out.glob("logic/completions/*.json")))
+    done = len(list(out.glob("work/logic/completions/*.json")))
     assert 0 < done < 45, "the kill should land part-way"
     proc = subprocess.run([*CLI, "build", str(path), "--out", str(out), "--workers", "2"],
                           env=cli_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "resuming" in proc.stderr
-    assert not list(out.glob("*/*/*.tmp"))
+    assert not list(out.rglob("*.tmp"))
     assert shard_bytes(out) == shard_bytes(reference)
     assert sorted(ids(out)) == sorted(ids(reference)) and len(set(ids(out))) == 1100

@@ -320,7 +320,7 @@ def test_a_snippet_cannot_kill_the_zygote_without_the_audit_hook(runner):
 
 def test_a_missing_kernel_layer_is_reported_and_warned(tmp_path, monkeypatch):
     """On a kernel without Landlock the sandbox still runs, and says what it lacks."""
-    import synthcompile.sandbox as sandbox
+    import synthcompile.sandbox.runner as sandbox
 
     fake = tmp_path / "confine.py"
     fake.write_text(sandbox.CONFINE_SCRIPT.read_text() + "\n\ndef landlock_abi():\n    return 0\n")

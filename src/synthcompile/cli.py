@@ -30,10 +30,14 @@ class BuildProgress:
         self.progress = progress
         self.task = None
 
-    def stage_started(self, stage: str, total: int, done: int) -> None:
+    def stage_started(self, stage: str, total: int, done: int, rebuild: dict[str, int]) -> None:
         self.task = self.progress.add_task(f"{stage}", total=total, completed=done)
         if done:
             self.progress.console.print(f"[dim]{stage}: resuming, {done}/{total} shards already complete")
+        redo = {why: n for why, n in rebuild.items() if why != "not built"}
+        if redo:
+            said = ", ".join(f"{n} {why}" for why, n in sorted(redo.items()))
+            self.progress.console.print(f"[yellow]{stage}: rebuilding {sum(redo.values())} shard(s): {said}")
 
     def shard_done(self, result) -> None:
         self.progress.advance(self.task)
@@ -54,7 +58,10 @@ def build(
         Optional[str],
         typer.Option(help="Ray cluster address, e.g. HEAD:6379 (default: the recipe's, else a local instance)"),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace a run of a different recipe")] = False,
+    overwrite: Annotated[bool, typer.Option(help="build into a run of a different recipe (its shards are "
+                                                  "reused only where their fingerprints still match)")] = False,
+    rebuild: Annotated[Optional[list[str]], typer.Option(
+        "--rebuild", help="redo this stage (and what reads it) even where its shards check out; repeatable")] = None,
 ):
     """Compile RECIPE into a run directory of verified Parquet shards; resumes an interrupted build."""
     from synthcompile.executors import make_executor
@@ -72,7 +79,7 @@ def build(
     with make_executor(kind, workers or r.executor.workers, address or r.executor.address) as ex, \
             Progress(*columns, console=err, transient=False) as bar:
         run = run_build(r, target, ex, recipe_file=recipe, overwrite=overwrite,
-                        progress=BuildProgress(bar))
+                        progress=BuildProgress(bar), rebuild=rebuild or ())
     _print_stats(compute_stats(run))
     out.print(f"\n[bold green]done[/]: {run.root.resolve()}  (manifest: {run.manifest_path})")
     from synthcompile.report.html import write_report
@@ -147,11 +154,23 @@ def inspect(
         parts = [meta] + [part for part, present in (
             (f"[bold]question[/]\n{row['question']}", row["question"]), (f"[bold]trace[/]\n{trace}", trace),
             (f"[bold]answer[/] {row['answer']}", row["answer"])) if present]
+        parts += [f"[bold]{title}[/]\n{text}" for title, text in _describe(row)]
         body = "\n\n".join(parts + [f"[bold]text as trained on[/]\n{row['text']}"])
         out.print(Panel(body, title=row["seed_id"], title_align="left", highlight=False))
         shown += 1
     if not shown:
         raise UserError(f"no samples match in {run}")
+
+
+def _describe(row: dict) -> list[tuple[str, str]]:
+    """What the sample's compiler adds to `inspect` (its `describe` hook), if it has one."""
+    from synthcompile import components
+
+    try:
+        hook = components.get(row["compiler"]).describe
+    except KeyError:
+        return []
+    return hook(row) if hook else []
 
 
 def _resolve_family(run: Path, family: str) -> str:
@@ -180,18 +199,19 @@ def _resolve_family(run: Path, family: str) -> str:
 
 @app.command("list")
 def list_families():
-    """Every logic family with its parameters, difficulty levels and a description."""
-    from synthcompile.compilers.logic.registry import families
+    """What each compiler can compile (families, levels, parameters), and the other components."""
+    from synthcompile import components
 
-    table = Table(show_lines=True)
-    for col in ("family", "levels", "parameters", "description"):
-        table.add_column(col)
-    for name, cls in families().items():
-        params = "\n".join(f"{k}: {f.description or ''}" for k, f in cls.Config.model_fields.items())
-        table.add_row(name, f"1..{len(cls.levels)}", params, cls.description)
-    out.print(table)
-    out.print("[dim]Any reasoning-gym dataset is also a family, as reasoning_gym:<name> "
-              "(pip install 'synthcompile\\[reasoning-gym]').")
+    for c in components.components():
+        if c.catalogue is None:
+            out.print(f"[bold]{c.name}[/] ({c.kind}): {c.description}")
+            continue
+        table = Table(title=f"{c.name} ({c.kind}): {c.description}", title_justify="left", show_lines=True)
+        for col in ("name", "levels / kinds", "parameters", "description"):
+            table.add_column(col)
+        for row in c.catalogue():
+            table.add_row(*row)
+        out.print(table)
 
 
 from synthcompile.lab.cli import app as lab_app  # noqa: E402  (imports neither torch nor transformers)

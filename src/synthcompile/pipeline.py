@@ -2,62 +2,122 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from pathlib import Path
-from typing import Protocol
+from typing import Iterable, Protocol
 
+from synthcompile import layout
+from synthcompile.errors import UserError
 from synthcompile.executors import Executor
-from synthcompile.recipe import Recipe
-from synthcompile.run import RunDir, ShardResult
-from synthcompile.stage import Stage, Upstream
+from synthcompile.located import suggest
+from synthcompile.recipe import RecipeBase
+from synthcompile.run import RunDir, ShardResult, fingerprint, referenced, stage_digest
+from synthcompile.stage import Role, ShardSpec, Stage, Upstream
 
 
 class Progress(Protocol):
-    def stage_started(self, stage: str, total: int, done: int) -> None: ...
+    def stage_started(self, stage: str, total: int, done: int, rebuild: dict[str, int]) -> None: ...
     def shard_done(self, result: ShardResult) -> None: ...
 
 
-def stages_for(recipe: Recipe) -> list[Stage]:
-    """The recipe's stages in data-flow order: compile stages, then curate, then export.
+def stages_for(recipe: RecipeBase) -> list[Stage]:
+    """The recipe's stages in data-flow order: every component's, compilers first, then curate,
+    then export (:mod:`synthcompile.components`).
 
     Each stage's ``plan`` receives an :class:`Upstream` with every earlier stage's shards.
     """
-    # Imported here, not at module level: each pulls in its own libraries (sympy, scipy, ...).
-    from synthcompile.compilers.logic.stage import LogicStage
-    from synthcompile.compilers.memory.stage import MemoryStage
-    from synthcompile.curate import curate_stages
-    from synthcompile.export.stages import export_stages
-
     stages: list[Stage] = []
-    if recipe.logic:
-        stages.append(LogicStage(recipe.logic, recipe.shard_size))
-    if recipe.memory:
-        stages.append(MemoryStage(recipe.memory, recipe.seed))
-    stages += curate_stages(recipe.curate)  # filters over the compiled samples, in axis order
-    stages += export_stages(recipe)  # last: they read the curated sample stream
+    for component, section in recipe.sections():
+        stages += component.stages(section, recipe)
+    names = [s.name for s in stages]
+    if len(set(names)) != len(names):
+        dup = next(n for n in names if names.count(n) > 1)
+        raise UserError(f"two stages are named {dup!r}: stage names must be unique in a build")
     return stages
 
 
-def build(recipe: Recipe, out: str | Path, executor: Executor, *, recipe_file: Path | None = None,
-          overwrite: bool = False, progress: Progress | None = None) -> RunDir:
-    """Run every stage of ``recipe`` into ``out``; complete shards of an earlier run are kept."""
+def build(recipe: RecipeBase, out: str | Path, executor: Executor, *, recipe_file: Path | None = None,
+          overwrite: bool = False, progress: Progress | None = None, rebuild: Iterable[str] = ()) -> RunDir:
+    """Run every stage of ``recipe`` into ``out``; complete shards of an earlier run are kept
+    (see :func:`run_stages`)."""
     run = RunDir(out)
     info = {"name": recipe.name, "hash": recipe.content_hash(), "seed": recipe.seed}
-    run.prepare(info["hash"], recipe_file, overwrite=overwrite)
-    results: dict[str, list[ShardResult]] = {}
     stages = stages_for(recipe)
-    roles = {stage.name: stage.role for stage in stages}
-    run.write_manifest(info, results, roles)
+    _check_rebuild(rebuild, [s.name for s in stages])
+    run.prepare(info["hash"], recipe_file, overwrite=overwrite)
+    return run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
+
+
+def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict, *,
+               progress: Progress | None = None, rebuild: Iterable[str] = ()) -> RunDir:
+    """Run ``stages`` in order into a prepared run directory (``info``: the recipe's name, hash and
+    seed, as the manifest records them).
+
+    A shard is kept when its marker's stage version and fingerprint match the plan and the sha256
+    of its files match the marker; anything else is rebuilt, and a changed fingerprint carries to
+    everything downstream. ``rebuild`` names stages to redo regardless, with all that reads them.
+    """
+    seed = info["seed"]
+    roles = {stage.name: str(stage.role) for stage in stages}
+    forced_stages = set(rebuild)
+    _check_rebuild(forced_stages, list(roles))
+    versions = {stage.name: stage.version for stage in stages}
+    published = [s.name for s in stages if s.role == Role.CURATE][-1:]  # the curated corpus
+    executor.prepare(stages)
+    results: dict[str, list[ShardResult]] = {}
+    fingerprints: dict[str, str] = {}  # run-relative file -> fingerprint of the shard that wrote it
+    forced: set[str] = set()  # files rebuilt on request: what reads them is rebuilt too
+    if not run.exists():
+        run.write_manifest(info, results, roles, versions)  # marks the folder as a run at once
     for stage in stages:
         upstream = Upstream(tuple((name, roles[name], tuple(r.path for r in rs))
                                   for name, rs in results.items()))
-        specs = stage.plan(upstream)
-        done = {s.name: r for s in specs if (r := run.completed(stage.name, s)) is not None}
-        todo = [s for s in specs if s.name not in done]
+        shard_dir = layout.shard_dir(stage.name, stage.role, published=stage.name in published)
+        digest = stage_digest(stage)
+        specs = [_placed(spec, shard_dir, digest, seed, fingerprints) for spec in stage.plan(upstream)]
+        done: dict[str, ShardResult] = {}
+        todo: list[ShardSpec] = []
+        why: Counter = Counter()
+        forced_here: set[str] = set()
+        for spec in specs:
+            if stage.name in forced_stages or forced.intersection(referenced(spec, fingerprints)):
+                todo.append(spec)
+                forced_here.add(spec.name)
+                why["asked to rebuild"] += 1
+                continue
+            result, reason = run.completed(stage, spec)
+            if result is None:
+                todo.append(spec)
+                why[reason] += 1
+            else:
+                done[spec.name] = result
         if progress:
-            progress.stage_started(stage.name, len(specs), len(done))
-        fresh = executor.run(stage, todo, str(run.root), recipe.seed,
+            progress.stage_started(stage.name, len(specs), len(done), dict(why))
+        fresh = executor.run(stage, todo, str(run.root), seed,
                              on_done=progress.shard_done if progress else None)
         by_name = done | {r.name: r for r in fresh}
         results[stage.name] = [by_name[s.name] for s in specs]
-        run.write_manifest(info, results, roles)
+        for r in results[stage.name]:
+            for path in (r.path, *r.side):
+                fingerprints[path] = r.fingerprint
+                if r.name in forced_here:
+                    forced.add(path)
+        run.remove_stale(stage.name, shard_dir, specs)
+        run.write_manifest(info, results, roles, versions)
+    run.remove_unplanned(roles)
+    run.write_quarantine_summary(roles)
     return run
+
+
+def _check_rebuild(names: Iterable[str], stages: list[str]) -> None:
+    for name in sorted(set(names) - set(stages)):
+        raise UserError(f"--rebuild {name}: no such stage in this recipe{suggest(name, stages)} "
+                        f"(stages: {', '.join(stages)})")
+
+
+def _placed(spec: ShardSpec, shard_dir: str, digest: str, seed: int, fingerprints: dict[str, str]) -> ShardSpec:
+    """The spec with its output path and fingerprint, which only the pipeline knows."""
+    spec = dataclasses.replace(spec, path=f"{shard_dir}/{spec.name}.parquet", fingerprint="")
+    return dataclasses.replace(spec, fingerprint=fingerprint(digest, spec, seed, fingerprints))
+

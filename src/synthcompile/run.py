@@ -1,40 +1,39 @@
 """The run directory: atomic shards, completion markers, the manifest, and resume.
 
-Layout (paths relative to the run root)::
-
-    recipe.yaml                          the recipe as given
-    manifest.json                        recipe hash, versions, per-stage shard list
-    <stage>/shards/<name>.parquet        one Parquet file per shard
-    <stage>/completions/<name>.json      rows, sha256, stats: written after the shard's rename
-    <stage>/quarantine/<name>.jsonl      bad inputs with their reasons (only when there are any)
-
-A shard is written to a temporary name and renamed when complete; its completion marker is
-written last. A rerun skips every shard whose marker and file agree, so a build killed at any
-point resumes with nothing lost and nothing duplicated.
+Where each file lives is :mod:`synthcompile.layout`'s business. A shard is written to a
+temporary name and renamed when complete, then its declared side files; its completion marker
+is written last and records the stage's version, the shard's fingerprint (what shaped it) and the
+sha256 of the shard and of every side file. A rerun keeps a shard only when all of them match
+(the hashes are recomputed, streaming, from the files), so a build killed at any point, a
+corrupted file, an edited recipe or a changed generator is rebuilt, and nothing else is.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 import shutil
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthcompile import __version__
+from synthcompile import __version__, layout
 from synthcompile.atomic import commit, fsync_file, sha256_file, tmp_path, write_atomic
+from synthcompile.config import hashable
 from synthcompile.errors import UserError
 from synthcompile.stage import ShardContext, ShardSpec, Stage
 
-MANIFEST = "manifest.json"
+MANIFEST = layout.MANIFEST
 # Versions that can change output bytes: recorded so a corpus can be rebuilt exactly.
 TRACKED_PACKAGES = ("pyarrow", "pydantic", "sympy", "numpy", "pyyaml", "reasoning-gym", "countryinfo", "pycountry",
                     "pluralizer")
+QUARANTINE_EXAMPLES = 3  # first records kept per (stage, reason) in quarantine.json
 
 
 @dataclass(frozen=True)
@@ -47,40 +46,96 @@ class ShardResult:
     sha256: str
     stats: dict[str, int]
     quarantined: int = 0
+    version: str = ""
+    fingerprint: str = ""
+    side: dict[str, dict[str, Any]] = field(default_factory=dict)  # run-relative path -> bytes, sha256
 
 
-def shard_paths(root: Path, stage: str, name: str) -> tuple[Path, Path, Path]:
-    base = root / stage
-    return (base / "shards" / f"{name}.parquet", base / "completions" / f"{name}.json",
-            base / "quarantine" / f"{name}.jsonl")
+def stage_digest(stage: Stage) -> str:
+    """Hash of the stage's code version and the configuration that shapes its output."""
+    blob = json.dumps({"stage": stage.name, "version": stage.version, "shaped_by": hashable(stage.shaped_by())},
+                      sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def referenced(spec: ShardSpec, known: dict[str, str]) -> list[str]:
+    """The upstream files a spec names (in ``inputs`` or anywhere in ``params``) among ``known``."""
+    found: set[str] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            if value in known:
+                found.add(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                walk(v)
+
+    walk(list(spec.inputs))
+    walk(spec.params)
+    return sorted(found)
+
+
+def fingerprint(digest: str, spec: ShardSpec, seed: int, upstream: dict[str, str]) -> str:
+    """What shaped one shard: its stage's digest, its spec, the recipe seed, and the fingerprints
+    of the upstream shards it reads. A change anywhere upstream changes it, and so rebuilds it."""
+    payload = {"stage": digest, "seed": seed, "index": spec.index, "name": spec.name,
+               "params": hashable(spec.params), "inputs": list(spec.inputs),
+               "upstream": [[p, upstream[p]] for p in referenced(spec, upstream)]}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> ShardResult:
     """Run one shard and commit it atomically. The one function every executor calls."""
     root = Path(run_root)
-    out, marker, quarantine = shard_paths(root, stage.name, spec.name)
-    for p in (out, marker, quarantine):
+    out, marker = root / spec.path, root / layout.marker(stage.name, spec.name)
+    quarantine = root / layout.quarantine(stage.name, spec.name)
+    for p in (out, marker):
         p.parent.mkdir(parents=True, exist_ok=True)
+    marker.unlink(missing_ok=True)  # the shard is being redone: never an old marker over new files
     ctx = ShardContext(seed=seed, run_root=root, spec=spec)
     tmp = tmp_path(out)
     rows = 0
-    # Byte-identical output needs fixed writer options; no timestamps are written by Parquet.
-    with pq.ParquetWriter(tmp, stage.schema, compression="zstd", write_statistics=True) as writer:
-        for batch in stage.run_shard(spec, ctx):
-            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
-            if table.num_rows:
-                writer.write_table(table.cast(stage.schema))
-                rows += table.num_rows
+    try:
+        # Byte-identical output needs fixed writer options; no timestamps are written by Parquet.
+        with pq.ParquetWriter(tmp, stage.schema, compression="zstd", write_statistics=True) as writer:
+            for batch in stage.run_shard(spec, ctx):
+                table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+                if table.num_rows:
+                    writer.write_table(table.cast(stage.schema))
+                    rows += table.num_rows
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        for side_tmp in ctx.side_files.values():
+            side_tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        if ctx._journal is not None:
+            ctx._journal.close()
     fsync_file(tmp)
     commit(tmp, out)
+    side = {}
+    for rel, side_tmp in sorted(ctx.side_files.items()):
+        if not side_tmp.is_file():
+            raise RuntimeError(f"{stage.name}/{spec.name}: declared side file {rel} was never written")
+        fsync_file(side_tmp)
+        commit(side_tmp, root / rel)
+        side[rel] = {"bytes": (root / rel).stat().st_size, "sha256": sha256_file(root / rel)}
     if ctx.quarantined:
         lines = "".join(json.dumps(q, sort_keys=True, default=str) + "\n" for q in ctx.quarantined)
         write_atomic(quarantine, lines.encode())
-    result = ShardResult(stage=stage.name, name=spec.name, path=str(out.relative_to(root)),
-                         rows=rows, bytes=out.stat().st_size, sha256=sha256_file(out),
-                         stats=dict(sorted(ctx.stats.items())), quarantined=len(ctx.quarantined))
+    else:
+        quarantine.unlink(missing_ok=True)
+    result = ShardResult(stage=stage.name, name=spec.name, path=spec.path, rows=rows,
+                         bytes=out.stat().st_size, sha256=sha256_file(out),
+                         stats=dict(sorted(ctx.stats.items())), quarantined=len(ctx.quarantined),
+                         version=stage.version, fingerprint=spec.fingerprint, side=side)
     write_atomic(marker, json.dumps(asdict(result) | {"spec": asdict(spec)}, sort_keys=True,
                                      indent=1).encode())
+    if ctx._journal is not None:
+        ctx._journal.remove()  # the shard holds the results now
     return result
 
 
@@ -100,34 +155,63 @@ class RunDir:
     def manifest(self) -> dict[str, Any]:
         if not self.exists():
             raise UserError(f"{self.root}: not a synthcompile run (no {MANIFEST})")
-        return json.loads(self.manifest_path.read_text())
+        data = json.loads(self.manifest_path.read_text())
+        if data.get("layout") != layout.VERSION:
+            raise UserError(
+                f"{self.root} was written by an older synthcompile (run layout "
+                f"{data.get('layout', 1)}, this one reads layout {layout.VERSION}): rebuild it "
+                f"with `synthcompile build RECIPE --out {self.root} --overwrite`, or into a new --out")
+        return data
+
+    def path(self, rel: str) -> Path:
+        return self.root / rel
 
     def prepare(self, recipe_hash: str, recipe_file: Path | None, *, overwrite: bool) -> None:
         """Create the run dir, or check that an existing one holds a build of the same recipe."""
         if self.exists():
-            old = self.manifest().get("recipe", {}).get("hash")
-            if old != recipe_hash:
+            old = json.loads(self.manifest_path.read_text())
+            if old.get("layout") != layout.VERSION:
+                if not overwrite:
+                    self.manifest()  # raises the message about the old layout
+                shutil.rmtree(self.root)
+            elif old.get("recipe", {}).get("hash") != recipe_hash:
                 if not overwrite:
                     raise UserError(
-                        f"{self.root} holds a build of a different recipe (hash {old[:12]}…, "
-                        f"this one {recipe_hash[:12]}…): pass --overwrite or choose another --out")
-                shutil.rmtree(self.root)
+                        f"{self.root} holds a build of a different recipe (hash "
+                        f"{old.get('recipe', {}).get('hash', '?')[:12]}…, this one {recipe_hash[:12]}…): "
+                        f"pass --overwrite or choose another --out")
+                # Kept: every shard whose fingerprint still matches is reused, the rest rebuilt.
         elif self.root.exists() and any(self.root.iterdir()) and not overwrite:
             raise UserError(f"{self.root} exists and is not a synthcompile run: choose another --out")
         self.root.mkdir(parents=True, exist_ok=True)
         if recipe_file is not None:
-            shutil.copyfile(recipe_file, self.root / "recipe.yaml")
-        for tmp in self.root.glob("*/*/*.tmp"):
+            shutil.copyfile(recipe_file, self.root / layout.RECIPE)
+        for tmp in self.root.rglob("*.tmp"):
             tmp.unlink()  # leftovers of a killed build; their shards are redone
 
-    def completed(self, stage: str, spec: ShardSpec) -> ShardResult | None:
-        out, marker, _ = shard_paths(self.root, stage, spec.name)
-        if not (marker.is_file() and out.is_file()):
-            return None
-        data = json.loads(marker.read_text())
-        data.pop("spec", None)
-        result = ShardResult(**data)
-        return result if out.stat().st_size == result.bytes else None
+    def completed(self, stage: Stage, spec: ShardSpec) -> tuple[ShardResult | None, str]:
+        """The finished shard for ``spec``, or None and why it must be (re)built. Checks the
+        marker's version and fingerprint, and the sha256 of the shard and every side file."""
+        marker = self.root / layout.marker(stage.name, spec.name)
+        if not marker.is_file():
+            return None, "not built"
+        try:
+            data = json.loads(marker.read_text())
+            data.pop("spec", None)
+            result = ShardResult(**data)
+        except (ValueError, TypeError):
+            return None, "unreadable marker"
+        if result.version != stage.version:
+            return None, "stage version changed"
+        if result.fingerprint != spec.fingerprint or result.path != spec.path:
+            return None, "spec or inputs changed"
+        files = [(result.path, result.bytes, result.sha256)] + [
+            (rel, s["bytes"], s["sha256"]) for rel, s in result.side.items()]
+        for rel, size, digest in files:
+            path = self.root / rel
+            if not path.is_file() or path.stat().st_size != size or sha256_file(path) != digest:
+                return None, "content differs"
+        return result, ""
 
     def stage_shards(self, stage: str) -> list[str]:
         """Run-relative paths of a stage's shards, in plan order (from the manifest)."""
@@ -141,23 +225,73 @@ class RunDir:
         entries = self.manifest().get("stages", {})
         return [name for name, e in entries.items() if role is None or e.get("role") == role]
 
+    def markers(self, stage: str) -> Iterable[dict[str, Any]]:
+        """The completion markers of a stage's shards, in plan order."""
+        for shard in self.manifest()["stages"][stage]["shards"]:
+            yield json.loads((self.root / layout.marker(stage, shard["name"])).read_text())
+
+    def remove_stale(self, stage: str, shard_dir: str, planned: Iterable[ShardSpec]) -> None:
+        """Drop a stage's shards and markers that the current plan no longer has."""
+        names = {s.name for s in planned}
+        for folder, suffix in ((self.root / shard_dir, ".parquet"),
+                               ((self.root / layout.marker(stage, "x")).parent, ".json"),
+                               ((self.root / layout.quarantine(stage, "x")).parent, ".jsonl")):
+            for path in folder.glob(f"*{suffix}") if folder.is_dir() else ():
+                if path.name.removesuffix(suffix) not in names:
+                    path.unlink()
+
+    def remove_unplanned(self, stages: Iterable[str]) -> None:
+        """Drop the folders of stages the recipe no longer has."""
+        keep = set(stages)
+        for parent in (self.root / layout.SAMPLES, self.root / layout.WORK):
+            for folder in parent.iterdir() if parent.is_dir() else ():
+                if folder.is_dir() and folder.name not in keep:
+                    shutil.rmtree(folder)
+
     def write_manifest(self, recipe: dict[str, Any], stages: dict[str, list[ShardResult]],
-                       roles: dict[str, str]) -> None:
+                       roles: dict[str, str], versions: dict[str, str] | None = None) -> None:
         manifest = {
             "synthcompile": __version__,
+            "layout": layout.VERSION,
             "recipe": recipe,
             "python": platform.python_version(),
             "dependencies": _versions(),
             "stages": {
-                name: {"role": roles[name], "rows": sum(r.rows for r in results),
+                name: {"role": roles[name], "version": (versions or {}).get(name, ""),
+                       "rows": sum(r.rows for r in results),
                        "bytes": sum(r.bytes for r in results),
                        "quarantined": sum(r.quarantined for r in results),
-                       "shards": [{"name": r.name, "path": r.path, "rows": r.rows,
-                                   "bytes": r.bytes, "sha256": r.sha256} for r in results]}
+                       "shards": [{"name": r.name, "path": r.path, "rows": r.rows, "bytes": r.bytes,
+                                   "sha256": r.sha256, "fingerprint": r.fingerprint,
+                                   **({"side": sorted(r.side)} if r.side else {})} for r in results]}
                 for name, results in stages.items()
             },
         }
         write_atomic(self.manifest_path, (json.dumps(manifest, indent=2) + "\n").encode())
+
+    def write_quarantine_summary(self, stages: Iterable[str]) -> dict[str, Any]:
+        """``quarantine.json``: per stage, the bad inputs set aside, by reason, with the first
+        examples of each (read a shard's file at a time)."""
+        summary: dict[str, Any] = {}
+        for stage in stages:
+            folder = (self.root / layout.quarantine(stage, "x")).parent
+            if not folder.is_dir():
+                continue
+            counts: Counter = Counter()
+            examples: dict[str, list] = {}
+            for path in sorted(folder.glob("*.jsonl")):
+                for line in path.read_text().splitlines():
+                    rec = json.loads(line)
+                    reason = str(rec.get("reason", "")).split(":")[0]
+                    counts[reason] += 1
+                    if len(examples.setdefault(reason, [])) < QUARANTINE_EXAMPLES:
+                        examples[reason].append(rec)
+            if counts:
+                summary[stage] = {"total": sum(counts.values()),
+                                  "by_reason": [{"reason": r, "count": n, "examples": examples[r]}
+                                                for r, n in counts.most_common()]}
+        write_atomic(self.root / layout.QUARANTINE, (json.dumps(summary, indent=2, default=str) + "\n").encode())
+        return summary
 
 
 def _versions() -> dict[str, str]:

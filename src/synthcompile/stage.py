@@ -4,6 +4,19 @@ A stage plans a list of independent :class:`ShardSpec` and turns one spec into A
 batches. The executor knows nothing about what a stage does; the stage knows nothing about where
 it runs. Everything here is picklable and reads/writes only the run directory, so the same stage
 runs in a local process pool or as Ray tasks on a cluster with a shared file system.
+
+What a stage declares, and the executors read (docs/architecture.md):
+
+- ``role``: what its rows are to the rest of the pipeline (:class:`Role`);
+- ``resources``: CPUs one task holds and, for I/O-bound stages, requests in flight per task;
+- ``version``: bump it when the code's output changes; a shard built by another version (and
+  every shard downstream of it) is rebuilt;
+- :meth:`Stage.shaped_by`: the configuration its output depends on, hashed into each shard's
+  fingerprint with the spec, the recipe seed and the fingerprints of the upstream shards it reads.
+
+What a running shard gets (:class:`ShardContext`): derived randomness, counters, a quarantine,
+per-worker resources (:meth:`ShardContext.resource`), declared side files
+(:meth:`ShardContext.side_file`) and an append-only progress journal (:attr:`ShardContext.journal`).
 """
 
 from __future__ import annotations
@@ -11,23 +24,67 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import pyarrow as pa
 
+from synthcompile import layout, worker
+from synthcompile.journal import Journal
 from synthcompile.rng import SeedStream, derive_rng, derive_seed
+
+T = TypeVar("T")
+
+
+class Role(StrEnum):
+    """What a stage's rows are. Stats, inspect and the sample stream read roles, never names."""
+
+    COMPILE = "compile"      # samples made from seeds: a new stream of samples
+    TRANSFORM = "transform"  # samples rewritten 1:1 or 1:n (e.g. an LLM rephrase): neither new nor lost
+    INDEX = "index"          # a curate axis's keys or decisions: not samples, skipped by the stream
+    CURATE = "curate"        # the sample stream with some rows removed (logged, with reasons)
+    EXPORT = "export"        # trainer-facing files
+
+    @property
+    def carries_samples(self) -> bool:
+        return self in (Role.COMPILE, Role.TRANSFORM, Role.CURATE)
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one task of a stage holds. ``cpus`` may be fractional (an I/O-bound task that mostly
+    waits); ``concurrency`` is how many requests one task keeps in flight with asyncio."""
+
+    cpus: float = 1.0
+    concurrency: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0 < self.cpus <= 64:
+            raise ValueError(f"resources.cpus must be in (0, 64], not {self.cpus}")
+        if self.concurrency < 1:
+            raise ValueError(f"resources.concurrency must be >= 1, not {self.concurrency}")
+
+    def tasks_per(self, cpus: int) -> int:
+        """Tasks that fit side by side on ``cpus`` CPUs."""
+        return max(1, int(cpus / self.cpus + 1e-9))
 
 
 @dataclass(frozen=True)
 class ShardSpec:
-    """One unit of work: its output name and the JSON-able parameters that define it."""
+    """One unit of work: its output name and the JSON-able parameters that define it.
+
+    ``fingerprint`` is set by the pipeline before the shard runs (:func:`synthcompile.run.fingerprint`)
+    and ``path`` (run-relative Parquet file) by the run layout; a stage leaves both empty.
+    """
 
     stage: str
     index: int
     name: str
     params: dict[str, Any] = field(default_factory=dict, hash=False)
     inputs: tuple[str, ...] = ()  # run-relative paths of upstream shards this one reads
+    fingerprint: str = ""
+    path: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,22 +100,28 @@ class Upstream:
         raise KeyError(f"no upstream stage {name!r}")
 
     def samples(self) -> list[str]:
-        """The current sample stream: the last curate stage's shards, else all compile shards."""
-        curated = [paths for _, role, paths in self.stages if role == "curate"]
+        """The current sample stream: the last curate stage's shards, else every compile stage's
+        shards with the last transform of each in its place."""
+        curated = [paths for _, role, paths in self.stages if role == Role.CURATE]
         if curated:
             return list(curated[-1])
-        return [p for _, role, paths in self.stages if role == "compile" for p in paths]
+        stream = [p for _, role, paths in self.stages if role == Role.COMPILE for p in paths]
+        transforms = [paths for _, role, paths in self.stages if role == Role.TRANSFORM]
+        return list(transforms[-1]) if transforms else stream
 
 
 @dataclass
 class ShardContext:
-    """What a running shard may use: its derived randomness, counters and a quarantine."""
+    """What a running shard may use: its derived randomness, counters, a quarantine, per-worker
+    resources, side files and a progress journal."""
 
     seed: int
     run_root: Path
     spec: ShardSpec
     stats: Counter = field(default_factory=Counter)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    side_files: dict[str, Path] = field(default_factory=dict)  # run-relative final path -> temp path
+    _journal: Journal | None = field(default=None, repr=False)
 
     def rng(self, *parts: object):
         return derive_rng(self.seed, self.spec.stage, *parts)
@@ -75,6 +138,35 @@ class ShardContext:
         self.quarantined.append({"reason": reason, "record": record, **where})
         self.stats[f"quarantined:{reason.split(':')[0]}"] += 1
 
+    def resource(self, key: Any, factory: Callable[[], T]) -> T:
+        """A per-worker object (a loaded graph, a sandbox, an HTTP client, an MCP server): made
+        once per worker process by ``factory`` and kept for every shard it runs. A key is
+        ``(kind, ...)``: a worker keeps one resource per kind, and asking for a new key of a kind
+        closes the one it had. Closed (its ``close()``, if any) when the worker exits."""
+        return worker.resource(key, factory)
+
+    def side_file(self, path: str) -> Path:
+        """A temporary path to write the side file ``path`` (run-relative) into. It is committed
+        with the shard and recorded in the completion marker with its sha256, so a resume checks
+        it like the shard itself."""
+        if path in self.side_files:
+            return self.side_files[path]
+        from synthcompile.atomic import tmp_path
+
+        final = self.run_root / path
+        final.parent.mkdir(parents=True, exist_ok=True)
+        self.side_files[path] = tmp = tmp_path(final)
+        return tmp
+
+    @property
+    def journal(self) -> Journal:
+        """The shard's append-only progress journal: what a killed attempt finished stays done
+        (records of another fingerprint are discarded). Removed once the shard is committed."""
+        if self._journal is None:
+            self._journal = Journal(self.run_root / layout.journal(self.spec.stage, self.spec.name),
+                                    self.spec.fingerprint)
+        return self._journal
+
 
 class Stage(ABC):
     """A step of the pipeline. Subclasses set ``name`` and ``schema`` and implement two methods."""
@@ -82,10 +174,8 @@ class Stage(ABC):
     name: str
     version: str = "1"
     schema: pa.Schema
-    # "compile" stages emit samples from seeds; "curate" stages filter samples; "export" stages
-    # write trainer-facing files; "index" stages write a curate axis's keys or decisions (not
-    # samples, so the sample stream skips them). Stats and inspect read the compile stages by default.
-    role: str = "compile"
+    role: Role = Role.COMPILE
+    resources: Resources = Resources()
 
     @abstractmethod
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
@@ -94,3 +184,9 @@ class Stage(ABC):
     @abstractmethod
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.RecordBatch | pa.Table]:
         """Produce one shard's rows, in batches (each becomes a Parquet row group)."""
+
+    def shaped_by(self) -> Any:
+        """The configuration this stage's output depends on (JSON-able after
+        :func:`synthcompile.recipe.hashable`): by default the instance's attributes, which hold
+        the recipe sections a stage is built from. Override to leave out what does not shape it."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}

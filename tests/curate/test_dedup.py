@@ -8,7 +8,7 @@ import pytest
 
 from synthcompile.curate import curate_stages, removal_summary
 from synthcompile.curate.structure import skeleton
-from synthcompile.recipe import CurateSection
+from synthcompile.curate.config import CurateSection
 from synthcompile.sample import sample_id
 from tests.curate.helpers import kept, removals, run_stages, sample
 

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from synthcompile.curate import curate_stages, removal_summary
-from synthcompile.recipe import CurateSection
+from synthcompile.curate.config import CurateSection
 from tests.curate.helpers import kept, run_stages, sample
 
 WORDS = [f"w{i}" for i in range(300)]

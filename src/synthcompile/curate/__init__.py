@@ -9,7 +9,7 @@ filter contract, the removal logs and the per-stage summary (:func:`removal_summ
 from __future__ import annotations
 
 from synthcompile.curate.stream import removal_summary
-from synthcompile.recipe import CurateSection
+from synthcompile.curate.config import CurateSection
 from synthcompile.stage import Stage
 
 __all__ = ["curate_stages", "removal_summary"]
@@ -25,7 +25,7 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
 
         stages += exact_stages(spb)
     if section.near:
-        from synthcompile.curate.minhash import near_stages
+        from synthcompile.curate.near import near_stages
 
         stages += near_stages(section.near, spb)
     if section.decontam:

@@ -43,7 +43,7 @@ from rapidfuzz import fuzz
 from synthcompile.curate.reference_index import REFERENCE_SCHEMA, ReferenceIndex, build_references, signs_in_span
 from synthcompile.curate.stream import PROBE, FilterStage, Removal, read_stream_columns
 from synthcompile.errors import UserError
-from synthcompile.recipe import DecontamConfig, EvalSet
+from synthcompile.curate.config import DecontamConfig, EvalSet
 from synthcompile.sample import normalise_text
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 

@@ -37,6 +37,11 @@ def key_bucket(keys: np.ndarray, buckets: int) -> np.ndarray:
     return hash_bucket(fmix64(keys.view(np.uint64)), buckets)
 
 
+def shard_group(nodes: np.ndarray, shards_per_bucket: int) -> np.ndarray:
+    """The group of stream shards (one per ``shards_per_bucket``) that holds each row."""
+    return (split_keys(nodes)[0] // shards_per_bucket).astype(np.int32)
+
+
 def unique_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct pairs ``(a[i], b[i])`` sorted by (a, b), and the index of each one's first copy.
 

@@ -1,4 +1,4 @@
-"""Near-dedup stages 3-6 (see ``minhash.py``): exact Jaccard of candidate pairs, clusters, filter.
+"""Near-dedup stages 3-6 (the axis: ``near.py``): exact Jaccard of candidate pairs, clusters, filter.
 
 The two rows of a pair may sit in any two shards. A join brings their shingle sets together
 with memory bounded by a bucket: each group of stream shards reads the rows it holds that are
@@ -14,16 +14,17 @@ from typing import Any, Iterator
 import numpy as np
 import pyarrow as pa
 
+from synthcompile import layout
 from synthcompile.curate.components import Edges, component_minima
-from synthcompile.curate.groups import as_ids, key_bucket, removal_tables, split_keys
-from synthcompile.curate.minhash import REASON, NearCandidates, shard_group
+from synthcompile.curate.groups import as_ids, key_bucket, removal_tables, shard_group, split_keys
 from synthcompile.curate.shingles import fold, shingle_hashes
 from synthcompile.curate.shuffle import BucketReduce, with_bucket
 from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, read_stream_columns
 from synthcompile.partition import bucket_count, by_bucket, hash_bucket, read_bucket
-from synthcompile.recipe import NearDedupConfig
+from synthcompile.curate.config import NearDedupConfig
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
+REASON = "near_duplicate"
 # Pair rows per output batch of the shingles stage: bounds what it holds when one row (the first
 # of a large cluster) is in many pairs.
 CHUNK_ROWS = 8192
@@ -62,7 +63,7 @@ class NearShingles(BucketReduce):
     """Per group of stream shards: the shingle set of each of its rows in a pair, per pair."""
 
     name = "dedup_near_shingles"
-    map_stage = NearCandidates.name
+    map_stage = "dedup_near_candidates"  # minhash.NearCandidates, the stage before (near.py)
 
     def __init__(self, config: NearDedupConfig, shards_per_bucket: int):
         super().__init__(shards_per_bucket)
@@ -181,7 +182,7 @@ class NearGroups(Stage):
 
         for node, survivor, best in component_minima(
                 edges, buckets, lambda n: shard_group(n, self.shards_per_bucket), buckets,
-                root / self.name / "scratch", ctx.stats):
+                root / layout.scratch(self.name), ctx.stats):
             ctx.stats["duplicates"] += len(node)
             yield from removal_tables(node, survivor, REASON, best)
 

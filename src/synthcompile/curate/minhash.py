@@ -1,27 +1,10 @@
-"""Near-duplicate dedup: MinHash LSH candidates (rensa), confirmed on exact Jaccard, clustered.
-
-Six stages, one config shared by all (as datatrove's MinHash pipeline); ``B`` buckets, one per
-``shards_per_bucket`` stream shards:
+"""Near-dedup stages 1-2 (the axis: ``near.py``): MinHash LSH candidate pairs (rensa).
 
 1. ``dedup_near_signatures`` (map, per stream shard): k-word shingles of each candidate row,
    its MinHash signature (rensa) and one 64-bit key per LSH band, written bucketed by key;
 2. ``dedup_near_candidates`` (reduce, per key bucket): rows that share a band key are
    candidates: each is paired with the first row (in stream order) of its key; every pair is
-   sent to the shard groups of both its rows;
-3. ``dedup_near_shingles`` (per group of ``shards_per_bucket`` stream shards): the exact
-   shingle-hash set of each of its rows that is in a pair, sent with the pair to its pair bucket
-   (``jaccard.py``);
-4. ``dedup_near_pairs`` (reduce, per pair bucket): both sets of each pair meet; the pair is a
-   near duplicate when their exact Jaccard is >= ``threshold``. MinHash only proposes pairs:
-   every decision is exact, so pairs below the threshold (the MinHash estimate's noise band)
-   are never removed. Confirmed pairs go out in both directions, partitioned by node;
-5. ``dedup_near_groups`` (one shard): connected components with bounded memory
-   (``components.py``); every member but the first in (shard, row) order is removed;
-6. ``dedup_near`` (filter, per stream shard).
-
-Memory per shard: stage 1 a shard's texts; stage 2 ``16 * bands`` bytes per row of about
-``shards_per_bucket`` shards; stages 3-4 the shingle sets (8 bytes per shingle) of the pairs
-of their bucket; stage 5 one partition of confirmed pairs and the messages sent to it.
+   sent to the shard groups of both its rows (``jaccard.py`` takes it from there).
 """
 
 from __future__ import annotations
@@ -33,15 +16,14 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from synthcompile.curate.groups import row_keys, split_keys, unique_pairs
+from synthcompile.curate.groups import row_keys, shard_group, unique_pairs
 from synthcompile.curate.shingles import fold, shingle_hashes
 from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
 from synthcompile.curate.stream import candidate_mask, read_stream_columns
 from synthcompile.partition import by_bucket, hash_bucket
-from synthcompile.recipe import NearDedupConfig
-from synthcompile.stage import ShardContext, ShardSpec, Stage
+from synthcompile.curate.config import NearDedupConfig
+from synthcompile.stage import ShardContext, ShardSpec
 
-REASON = "near_duplicate"
 # Texts hashed per call: the per-byte arrays of ~500 texts of a few KB stay in cache (measured
 # here ~1.5x faster per document than 1,024 texts or more; 128-512 are alike).
 BATCH_ROWS = 512
@@ -74,11 +56,6 @@ def signatures(texts: pa.Array, config: NearDedupConfig) -> tuple[np.ndarray, np
     flat = array("I", chain.from_iterable(matrix.to_rows()))
     digests = np.frombuffer(flat, np.uint32).reshape(len(texts), config.num_perm)
     return digests, band_hashes(digests, config)
-
-
-def shard_group(nodes: np.ndarray, shards_per_bucket: int) -> np.ndarray:
-    """The group of stream shards (one per ``shards_per_bucket``) that holds each row."""
-    return (split_keys(nodes)[0] // shards_per_bucket).astype(np.int32)
 
 
 class NearSignatures(StreamMap):
@@ -124,11 +101,3 @@ class NearCandidates(BucketReduce):
         sides = pa.table({"a": np.concatenate([a, a]), "b": np.concatenate([b, b]),
                           "side": np.repeat(np.array([0, 1], np.int8), len(a))})
         yield from by_bucket(sides, np.concatenate([shard_group(a, spb), shard_group(b, spb)]), buckets)
-
-
-def near_stages(config: NearDedupConfig, shards_per_bucket: int) -> list[Stage]:
-    from synthcompile.curate.jaccard import NearFilter, NearGroups, NearPairs, NearShingles
-
-    return [NearSignatures(config, shards_per_bucket), NearCandidates(shards_per_bucket),
-            NearShingles(config, shards_per_bucket), NearPairs(config, shards_per_bucket),
-            NearGroups(shards_per_bucket), NearFilter()]

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from synthcompile.curate.groups import unique_pairs
 from synthcompile.curate.shingles import symbol_table, windows, word_hashes
-from synthcompile.recipe import DecontamConfig
+from synthcompile.curate.config import DecontamConfig
 from synthcompile.sample import normalise_text
 
 SYMBOLS = b"+-*/=<>^%"

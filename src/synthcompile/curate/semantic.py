@@ -40,7 +40,7 @@ from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
 from synthcompile.curate.stream import IndexedFilterStage, REMOVAL_SCHEMA, candidate_mask, read_stream_columns
 from synthcompile.errors import UserError
 from synthcompile.partition import bucket_count
-from synthcompile.recipe import SemanticDedupConfig
+from synthcompile.curate.config import SemanticDedupConfig
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 REASON = "semantic_duplicate"

@@ -10,7 +10,8 @@ Probe rows (``split == "probe"``) are the held-out set: no curate stage ever rem
 
 Each filter shard leaves, in the run:
 
-- ``<stage>/removals/<shard>.jsonl``: one line per removed row: ``id``, ``row`` (in the input
+- ``work/<stage>/removals/<shard>.jsonl`` (a side file of the shard, so resume checks it): one
+  line per removed row: ``id``, ``row`` (in the input
   shard), ``input`` (run-relative input shard), ``reason``, ``duplicate_of`` (the id of the
   surviving sample, when the reason is a duplicate), ``score`` and axis-specific details;
 - in its completion marker's ``stats``: ``input`` (rows read), ``kept``, ``removed``,
@@ -22,7 +23,6 @@ Each filter shard leaves, in the run:
 from __future__ import annotations
 
 import json
-import os
 from abc import abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +33,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from synthcompile import layout
 from synthcompile.partition import read_matching
 from synthcompile.sample import SAMPLE_SCHEMA
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 PROBE = "probe"
 
@@ -81,19 +82,16 @@ def candidate_mask(table: pa.Table) -> np.ndarray:
     return pc.not_equal(table["split"], PROBE).to_numpy(zero_copy_only=False)
 
 
-def write_jsonl_atomic(path: Path, records: list[dict[str, Any]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
 
 
 class FilterStage(Stage):
     """Reads each shard of the sample stream and writes the rows :meth:`removals` spares."""
 
-    role = "curate"
+    role = Role.CURATE
     schema = SAMPLE_SCHEMA
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
@@ -127,7 +125,7 @@ class FilterStage(Stage):
         ctx.stats["kept"] += int(keep.sum())
         ctx.stats["removed"] += len(removed)
         ctx.stats["probe_rows"] += int((~candidates).sum())
-        write_jsonl_atomic(ctx.run_root / self.name / "removals" / f"{spec.name}.jsonl", log)
+        write_jsonl(ctx.side_file(layout.removals(self.name, spec.name)), log)
         yield table.filter(pa.array(keep))
 
 
@@ -159,9 +157,8 @@ def removal_summary(run) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for stage in run.stages(role="curate"):
         total: dict[str, int] = {}
-        for shard in run.manifest()["stages"][stage]["shards"]:
-            marker = Path(run.root) / stage / "completions" / f"{shard['name']}.json"
-            for key, value in json.loads(marker.read_text())["stats"].items():
+        for marker in run.markers(stage):
+            for key, value in marker["stats"].items():
                 total[key] = total.get(key, 0) + value
         out[stage] = {"input": total.get("input", 0), "kept": total.get("kept", 0),
                       "removed": total.get("removed", 0), "probe_rows": total.get("probe_rows", 0),

@@ -33,7 +33,7 @@ from synthcompile.curate.groups import as_ids, removal_tables, row_keys
 from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
 from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, candidate_mask, read_stream_columns
 from synthcompile.partition import hash_bucket
-from synthcompile.recipe import StructureDedupConfig
+from synthcompile.curate.config import StructureDedupConfig
 from synthcompile.sample import normalise_text
 from synthcompile.stage import ShardContext, ShardSpec, Stage
 

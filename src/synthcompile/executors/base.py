@@ -19,6 +19,10 @@ class Executor(ABC):
             on_done: OnDone | None = None) -> list[ShardResult]:
         """Run every spec through :func:`synthcompile.run.execute_shard`; results in spec order."""
 
+    def prepare(self, stages: list[Stage]) -> None:
+        """Called once with every stage of a build before the first runs (e.g. to preload their
+        modules in the workers). Optional."""
+
     def close(self) -> None:
         """Release workers (pools, cluster connections)."""
 

@@ -8,13 +8,14 @@ import os
 import resource
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+from synthcompile import worker
 from synthcompile.executors.base import Executor, OnDone
 from synthcompile.run import ShardResult, execute_shard
 from synthcompile.stage import ShardSpec, Stage
 
-
-PRELOAD = ("numpy", "pyarrow.parquet", "pyarrow.compute", "synthcompile.run",
-           "synthcompile.compilers.logic.stage")
+# Imported once in the fork server, not in every worker (~0.7 s of CPU each); the stages' own
+# modules are added by prepare().
+PRELOAD = ("numpy", "pyarrow.parquet", "pyarrow.compute", "synthcompile.run")
 
 
 PEAK_RSS = "peak_rss_kb"
@@ -29,7 +30,9 @@ def execute_measured(stage: Stage, spec: ShardSpec, run_root: str, seed: int) ->
 
 
 class LocalExecutor(Executor):
-    """Runs shards in ``workers`` processes (in this process when ``workers == 1``).
+    """Runs shards in worker processes, as many side by side as ``workers`` CPUs hold tasks of
+    the stage (``stage.resources.cpus`` each: 2 CPUs run 8 tasks of an I/O-bound stage that holds
+    a quarter CPU); in this process when that is one task, or there is one shard.
 
     ``fresh_workers``: every shard in a new process (``max_tasks_per_child=1``), which reports
     its peak RSS in the result's stats; for measuring memory per shard (bench/scale.py), at the
@@ -41,34 +44,41 @@ class LocalExecutor(Executor):
     def __init__(self, workers: int | None = None, fresh_workers: bool = False):
         self.workers = workers or os.cpu_count() or 1
         self.fresh_workers = fresh_workers
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: dict[int, ProcessPoolExecutor] = {}
+        self._preload: list[str] = list(PRELOAD)
 
-    def _get_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+    def prepare(self, stages: list[Stage]) -> None:
+        for stage in stages:
+            if (module := type(stage).__module__) not in self._preload and module != "__main__":
+                self._preload.append(module)
+
+    def _pool(self, size: int) -> ProcessPoolExecutor:
+        if size not in self._pools:
             # forkserver: workers start clean (no inherited threads or locks from pyarrow/rich).
-            # Importing the heavy modules once in the server, not in every worker, saves
-            # ~0.7 s of CPU per worker.
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(list(PRELOAD))
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx,
-                                             max_tasks_per_child=1 if self.fresh_workers else None)
-        return self._pool
+            ctx.set_forkserver_preload(self._preload)
+            self._pools[size] = ProcessPoolExecutor(size, mp_context=ctx,
+                                                    max_tasks_per_child=1 if self.fresh_workers else None)
+        return self._pools[size]
 
     def run(self, stage: Stage, specs: list[ShardSpec], run_root: str, seed: int,
             on_done: OnDone | None = None) -> list[ShardResult]:
         results: dict[str, ShardResult] = {}
-        task = execute_measured if self.fresh_workers else execute_shard
-        if not self.fresh_workers and (self.workers == 1 or len(specs) <= 1):
+        slots = stage.resources.tasks_per(self.workers)
+        if not self.fresh_workers and (slots == 1 or len(specs) <= 1):
             for spec in specs:
                 results[spec.name] = r = execute_shard(stage, spec, run_root, seed)
                 if on_done:
                     on_done(r)
-        else:
-            pool = self._get_pool()
-            # Keep at most 2 shards per worker in flight: memory stays bounded by a few shards.
-            pending, queue = set(), list(reversed(specs))
+            return [results[s.name] for s in specs]
+        task = execute_measured if self.fresh_workers else execute_shard
+        pool = self._pool(slots)
+        # One queued shard per slot beyond the running ones: workers never wait for the driver,
+        # and memory stays bounded by a few shards however many the stage plans.
+        pending, queue = set(), list(reversed(specs))
+        try:
             while queue or pending:
-                while queue and len(pending) < 2 * self.workers:
+                while queue and len(pending) < 2 * slots:
                     pending.add(pool.submit(task, stage, queue.pop(), run_root, seed))
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -76,9 +86,14 @@ class LocalExecutor(Executor):
                     results[r.name] = r
                     if on_done:
                         on_done(r)
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
         return [results[s.name] for s in specs]
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        for pool in self._pools.values():
+            pool.shutdown(cancel_futures=True)
+        self._pools.clear()
+        worker.teardown()  # resources of the shards this process ran itself

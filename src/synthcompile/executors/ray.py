@@ -102,9 +102,11 @@ class RayExecutor(Executor):
             self._task = _remote_execute_shard()
         return ray
 
-    def _slots(self, ray) -> int:
+    def _slots(self, ray, stage: Stage) -> int:
+        """Tasks of ``stage`` side by side: the cluster's CPUs (or ``workers`` of them) over the
+        CPUs one task holds."""
         cpus = int(ray.cluster_resources().get("CPU", 1))
-        return max(1, min(self.workers or cpus, cpus))
+        return stage.resources.tasks_per(max(1, min(self.workers or cpus, cpus)))
 
     def run(self, stage: Stage, specs: list[ShardSpec], run_root: str, seed: int,
             on_done: OnDone | None = None) -> list[ShardResult]:
@@ -116,13 +118,15 @@ class RayExecutor(Executor):
         stage_ref = ray.put(stage)  # serialised once, not once per shard
         # Backpressure: two shards per slot keep every worker busy while the driver holds only
         # a bounded number of pending tasks, however many shards the stage plans.
-        limit = 2 * self._slots(ray)
+        limit = 2 * self._slots(ray, stage)
+        # Fractional CPUs for I/O-bound stages: Ray packs several of their tasks on one core.
+        task = self._task.options(num_cpus=stage.resources.cpus)
         results: dict[str, ShardResult] = {}
         queue, pending = list(reversed(specs)), []
         try:
             while queue or pending:
                 while queue and len(pending) < limit:
-                    pending.append(self._task.remote(stage_ref, queue.pop(), root, seed))
+                    pending.append(task.remote(stage_ref, queue.pop(), root, seed))
                 done, pending = ray.wait(pending, num_returns=1)
                 for ref in done:
                     r = ray.get(ref)

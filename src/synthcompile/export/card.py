@@ -1,4 +1,4 @@
-"""The card stage: publishes the export under ``<run>/export/`` (layout: docs/export.md).
+"""The card stage: publishes the export under ``<run>/export/`` (layout: docs/export.md, export/layout.py).
 
 A single-shard reduce at the end: it links the pack shards into ``data/`` under Hugging Face
 split names, writes ``tokens/index.json``, ``tokenizer.json``, ``diversity.json`` and the
@@ -21,9 +21,11 @@ import yaml
 
 from synthcompile.atomic import commit, sha256_file, tmp_path, write_atomic
 from synthcompile.export.diversity import AXES, Diversity
-from synthcompile.export.pack import EXPORT_DIR, TEXT_SCHEMA, TOKENS_DIR
+from synthcompile.export.layout import (CARD, DIVERSITY, TOKEN_INDEX, TOKEN_SUFFIX, TOKENIZER, TOKENS_DIR, ExportLayout,
+                                         text_pattern)
+from synthcompile.export.pack import TEXT_SCHEMA
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
-from synthcompile.recipe import ExportSection
+from synthcompile.export.config import ExportSection
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 FORMAT = "synthcompile.tokens"
@@ -82,7 +84,8 @@ class CardStage(Stage):
                           inputs=tuple(upstream.paths("pack")))]
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
-        root = ctx.run_root / EXPORT_DIR
+        out = ExportLayout(ctx.run_root)
+        root = out.root
         tok, vocab_size, eos = read_tokenizer(ctx.run_root, spec.params["tokenizer"])
         dtype = token_dtype(vocab_size)
         seq_len = self.section.pack.seq_len if self.section.pack else None
@@ -101,11 +104,11 @@ class CardStage(Stage):
                 splits[split] += rows
                 tokens = self._count_rows(src, diversity, stages) if split == "train" else 0
                 if self.section.text:
-                    dst = root / "data" / f"{split}-{i:05d}-of-{len(paths):05d}.parquet"
+                    dst = out.text_shard(split, i, len(paths))
                     _publish(src, dst)
                     files.append(self._entry(root, dst, "text", rows))
                 if split == "train" and seq_len:
-                    bin_path = root / TOKENS_DIR / f"{Path(rel).stem}.bin"
+                    bin_path = out.part_tokens(Path(rel).stem)
                     length = bin_path.stat().st_size // dtype.itemsize
                     stream = np.memmap(bin_path, dtype=dtype, mode="r")
                     for lo in range(0, length, TOKEN_CHUNK):
@@ -120,17 +123,17 @@ class CardStage(Stage):
         ctx.stats["train_documents"] = splits["train"]
         ctx.stats["probe_documents"] = splits["probe"]
         written = {
-            "diversity.json": json.dumps(stats, indent=1, sort_keys=True) + "\n",
-            "tokenizer.json": tok.to_str(pretty=True),
+            DIVERSITY: json.dumps(stats, indent=1, sort_keys=True) + "\n",
+            TOKENIZER: tok.to_str(pretty=True),
         }
         if seq_len:
-            written[f"{TOKENS_DIR}/index.json"] = json.dumps({
+            written[TOKEN_INDEX] = json.dumps({
                 "format": FORMAT, "version": FORMAT_VERSION, "dtype": dtype.name,
                 "byte_order": "little", "header_bytes": 0, "seq_len": seq_len, "eos_id": eos,
-                "pad_id": eos, "vocab_size": vocab_size, "tokenizer": "../tokenizer.json",
-                "documents_index": "../data/train-*.parquet (token_file, token_offset, n_tokens)",
+                "pad_id": eos, "vocab_size": vocab_size, "tokenizer": f"../{TOKENIZER}",
+                "documents_index": f"../{text_pattern('train')} (token_file, token_offset, n_tokens)",
                 "files": token_files}, indent=1) + "\n"
-        written["README.md"] = self._card(splits, stages, stats, vocab_size, seq_len, dtype)
+        written[CARD] = self._card(splits, stages, stats, vocab_size, seq_len, dtype)
         for rel, text in written.items():
             write_atomic(root / rel, text)
             files.append(self._entry(root, root / rel, "meta", 0))
@@ -163,7 +166,7 @@ class CardStage(Stage):
         if self.section.text:
             present = [s for s in ("train", "probe") if splits[s]]
             meta["configs"] = [{"config_name": "default", "data_files": [
-                {"split": s, "path": f"data/{s}-*.parquet"} for s in present]}]
+                {"split": s, "path": text_pattern(s)} for s in present]}]
             meta["dataset_info"] = {"features": hf_features(TEXT_SCHEMA),
                                     "splits": [{"name": s, "num_examples": splits[s]} for s in present]}
         lines = ["---", yaml.safe_dump(meta, sort_keys=False).rstrip(), "---", "",
@@ -179,11 +182,12 @@ class CardStage(Stage):
         lines += [f"| {name} | {s['documents']:,} | {s['tokens']:,} |" for name, s in stages.items()]
         if seq_len:
             lines += ["", "## Token files", "",
-                      f"`tokens/*.bin`: raw little-endian `{dtype.name}` ids, no header, sequences of "
-                      f"{seq_len} tokens; vocabulary {vocab_size:,} (`tokenizer.json`). Each document is "
+                      f"`{TOKENS_DIR}/*{TOKEN_SUFFIX}`: raw little-endian `{dtype.name}` ids, "
+                      f"no header, sequences of {seq_len} tokens; vocabulary {vocab_size:,} "
+                      f"(`{TOKENIZER}`). Each document is "
                       "followed by the EOS id; the last sequence of a file is padded with EOS. A row's "
-                      f'tokens are `np.memmap("tokens/" + token_file, dtype="{dtype.str}", mode="r")'
-                      "[token_offset:token_offset + n_tokens]`. See `tokens/index.json`."]
+                      f'tokens are `np.memmap("{TOKENS_DIR}/" + token_file, dtype="{dtype.str}", mode="r")'
+                      f"[token_offset:token_offset + n_tokens]`. See `{TOKEN_INDEX}`."]
         lex = stats["lexical"]
         lines += ["", "## Diversity", "",
                   f"distinct-1/2/3 over tokens: {lex['distinct_1']}, {lex['distinct_2']}, {lex['distinct_3']} "

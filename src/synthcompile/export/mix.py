@@ -37,7 +37,7 @@ from synthcompile.export.mix_plan import (Planner, allocate_parts, before, hist_
                                           stage_specs)
 from synthcompile.export.tokenize import TOKENIZED_SCHEMA
 from synthcompile.partition import BUCKET, bucket_count, by_bucket
-from synthcompile.recipe import BalanceSection, MixSection
+from synthcompile.export.config import BalanceSection, MixSection
 from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 

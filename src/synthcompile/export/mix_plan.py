@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from synthcompile.errors import UserError
 from synthcompile.export.mix_keys import BINS, SHIFT, atom_group, atom_labels, bin_of
-from synthcompile.recipe import BalanceSection, MixSection, MixStageSpec
+from synthcompile.export.config import BalanceSection, MixSection, MixStageSpec
 
 Cut = tuple[int, int, int]  # (select_key, shard, row): documents before it are taken
 FIRST: Cut = (0, -1, -1)  # before every document

@@ -3,9 +3,9 @@
 One shard per pack part: train parts are consecutive ranges of the training order (part files in
 order keep the curriculum); probe parts hold the probe split. Part *k* reads only its own rows,
 bucket *k* of every ``mix`` shard (synthcompile.partition), and sorts just them; memory is
-bounded by the part. It writes ``export/tokens/train-NNNNN.bin`` (format: docs/export.md) itself,
-atomically, and yields the documents' text rows with where their tokens are, which the card
-stage publishes as the Parquet text export.
+bounded by the part. It writes ``export/tokens/train-NNNNN.bin`` (format: docs/export.md; paths:
+export/layout.py) itself, atomically, and yields the documents' text rows with where their
+tokens are, which the card stage publishes as the Parquet text export.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from synthcompile.atomic import write_atomic
 from synthcompile.export.mix import MIX_SCHEMA, n_stages, train_parts
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
 from synthcompile.partition import bucket_count, read_bucket_with_start
-from synthcompile.recipe import MixSection, PackSection
+from synthcompile.export.config import MixSection, PackSection
+from synthcompile.export.layout import ExportLayout, token_file_name
 from synthcompile.sample import SAMPLE_SCHEMA
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
-
-EXPORT_DIR = "export"
-TOKENS_DIR = "tokens"
 
 TEXT_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [
     pa.field("mix_stage", pa.string(), nullable=False),
@@ -93,8 +91,8 @@ class PackStage(Stage):
             lengths = pc.list_value_length(tokens).to_numpy().astype(np.int64)
             stream, offsets = pack_documents(values, lengths, eos, self.section.seq_len,
                                              token_dtype(vocab_size))
-            token_file = f"{spec.name}.bin"
-            write_atomic(ctx.run_root / EXPORT_DIR / TOKENS_DIR / token_file, stream.tobytes())
+            token_file = token_file_name(spec.name)
+            write_atomic(ExportLayout(ctx.run_root).token_file(token_file), stream.tobytes())
             ctx.stats["tokens"] += int(lengths.sum())
             ctx.stats["sequences"] += len(stream) // self.section.seq_len
             ctx.stats["padding"] += len(stream) - int(lengths.sum()) - n

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
 from synthcompile.errors import UserError
-from synthcompile.recipe import TokenizerSection
+from synthcompile.export.config import TokenizerSection
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 TOKENIZER_SCHEMA = pa.schema([

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, ValidationError, model_validator
 
 from synthcompile.located import RecipeErrors, errors_from_validation, read_yaml
-from synthcompile.recipe import StrictModel
+from synthcompile.config import StrictModel
 
 
 class ModelSpec(StrictModel):

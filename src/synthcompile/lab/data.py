@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from tokenizers import Tokenizer
 
 from synthcompile.errors import UserError
+from synthcompile.export.layout import EXPORT_DIR, ExportLayout, text_pattern
 
 if TYPE_CHECKING:
     from synthcompile.lab.config import PhaseSpec
@@ -61,8 +62,9 @@ class Export:
 
     def __init__(self, run: str | Path):
         self.run = Path(run)
-        self.root = self.run / "export"
-        index_path = self.root / "tokens" / "index.json"
+        self.layout = ExportLayout(self.run)
+        self.root = self.layout.root
+        index_path = self.layout.token_index
         if not index_path.is_file():
             raise UserError(f"{self.run}: no token export ({index_path} is missing); add an "
                             "'export' section with 'pack' to the recipe and build it")
@@ -70,14 +72,14 @@ class Export:
         self.eos_id = int(self.index["eos_id"])
         self.vocab_size = int(self.index["vocab_size"])
         self.dtype = np.dtype(self.index["dtype"]).newbyteorder("<")
-        self.tokenizer_path = self.root / "tokenizer.json"
+        self.tokenizer_path = self.layout.tokenizer
         self._train = self._table("train", ["family", "skills", "token_file", "token_offset", "n_tokens"])
 
     def _table(self, split: str, columns: list[str] | None = None) -> pa.Table:
-        paths = sorted((self.root / "data").glob(f"{split}-*.parquet"))
+        paths = self.layout.text_shards(split)
         if not paths:
             if split == "train":
-                raise UserError(f"{self.run}: no export/data/train-*.parquet (the lab needs the "
+                raise UserError(f"{self.run}: no {EXPORT_DIR}/{text_pattern(split)} (the lab needs the "
                                 "text export for document families: export.text must be true)")
             return pa.table({})
         return pa.concat_tables([pq.read_table(p, columns=columns) for p in paths])
@@ -130,7 +132,7 @@ class Export:
         t = self._train.filter(pa.array(keep))
         names = t["token_file"].to_pylist()
         unique = sorted(set(names))
-        files = [np.memmap(self.root / "tokens" / n, dtype=self.dtype, mode="r") for n in unique]
+        files = [np.memmap(self.layout.token_file(n), dtype=self.dtype, mode="r") for n in unique]
         where = {n: i for i, n in enumerate(unique)}
         return Documents(files=files, file=np.array([where[n] for n in names], np.int32),
                          start=t["token_offset"].to_numpy().astype(np.int64),

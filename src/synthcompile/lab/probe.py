@@ -32,7 +32,8 @@ AXES = ("family", "skill", "difficulty", "split", "type")
 
 
 class Verifiers:
-    """The verifiers of a built run's compilers, rebuilt from the run's recipe."""
+    """The verifiers of a built run's compilers, rebuilt from the run's recipe: each sample is
+    scored by the verifier its compiler declares (:mod:`synthcompile.components`)."""
 
     def __init__(self, run: str | Path):
         from synthcompile.recipe import load_recipe
@@ -42,45 +43,29 @@ class Verifiers:
             self.recipe = load_recipe(path)
         except RecipeError as exc:
             raise UserError(f"cannot rebuild the verifiers from {path}: {exc}") from None
-        self._graph = None
-        self._families: dict[tuple[str, int], Any] = {}
+        self._scorers: dict[str, Any] = {}
 
-    @property
-    def graph(self):
-        if self._graph is None:
-            from synthcompile.compilers.memory.stage import load_seed
+    def _scorer(self, compiler: str):
+        from synthcompile import components
 
-            if self.recipe.memory is None:
-                raise UserError("a memory probe in a run whose recipe has no memory section")
-            self._graph = load_seed(self.recipe.memory.seed, self.recipe.seed).graph
-        return self._graph
-
-    def _family(self, key: str, level: int):
-        from synthcompile.compilers.logic.registry import get_family
-
-        if (key, level) not in self._families:
-            gens = self.recipe.logic.generators if self.recipe.logic else []
-            gen = next((g for g in gens if g.key == key), None)
-            if gen is None:
-                raise UserError(f"logic probe of generator {key!r}, which the run's recipe lacks")
-            self._families[(key, level)] = get_family(gen.family).make(level, gen.params)
-        return self._families[(key, level)]
+        if compiler not in self._scorers:
+            try:
+                component = components.get(compiler)
+            except KeyError:
+                component = None
+            if component is None or component.verifier is None:
+                raise UserError(f"no verifier for compiler {compiler!r}")
+            self._scorers[compiler] = component.verifier(self.recipe)
+        return self._scorers[compiler]
 
     def verify(self, row: dict, response: str) -> Verdict:
-        structured = json.loads(row["structured"])
+        score = self._scorer(row["compiler"])
         try:
-            if row["compiler"] == "logic":
-                family = self._family(row["family"].removeprefix("logic."), row["difficulty"])
-                return family.verify(structured, response)
-            if row["compiler"] == "memory":
-                from synthcompile.compilers.memory.questions import verify
-
-                return verify(self.graph, structured, response)
+            return score(row, response)
         except UserError:
             raise
         except Exception as exc:  # a verifier crash on a model's output is a wrong answer
             return Verdict(False, row["compiler"], f"verifier error: {exc!r}")
-        raise UserError(f"no verifier for compiler {row['compiler']!r}")
 
 
 def probe_split(row: dict) -> str:

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, field_validator
 from synthcompile.errors import UserError
 from synthcompile.lab.config import LabConfig, ModelSpec, parse_lab_config
 from synthcompile.located import RecipeErrors, errors_from_validation, read_yaml
-from synthcompile.recipe import StrictModel
+from synthcompile.config import StrictModel
 
 
 class Arm(StrictModel):

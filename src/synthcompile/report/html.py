@@ -14,10 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from synthcompile import layout
+from synthcompile.export.layout import ExportLayout
 from synthcompile.run import RunDir
 from synthcompile.stats import compute_stats
 
-REPORT = "report.html"
+REPORT = layout.REPORT
 CSS = """body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;color:#222}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right}
 td:first-child,th:first-child{text-align:left}.note{color:#777}svg{max-width:100%;height:auto}"""
@@ -61,8 +63,8 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 def _stage_stats(run: RunDir, stage: str) -> dict[str, int]:
     """A stage's completion stats summed over its shards (what each shard counted)."""
     total: dict[str, int] = {}
-    for marker in sorted((run.root / stage / "completions").glob("*.json")):
-        for key, value in json.loads(marker.read_text()).get("stats", {}).items():
+    for marker in run.markers(stage):
+        for key, value in marker.get("stats", {}).items():
             if isinstance(value, (int, float)):
                 total[key] = total.get(key, 0) + value
     return total
@@ -126,7 +128,7 @@ def build_report(run: RunDir) -> str:
     """The report as one HTML string."""
     manifest = run.manifest()
     stats = compute_stats(run)
-    export = run.root / "export" / "diversity.json"
+    export = ExportLayout(run.root).diversity
     diversity = json.loads(export.read_text()) if export.is_file() else None
     families = stats["families"]
     name = manifest["recipe"]["name"]

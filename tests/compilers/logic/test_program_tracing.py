@@ -17,7 +17,8 @@ from synthcompile.compilers.logic.families.program_tracing import ProgramTracing
 from synthcompile.compilers.logic.pytrace import TooBig, Tracer
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.pipeline import build
-from synthcompile.recipe import GeneratorSpec, LogicSection, Recipe
+from synthcompile.compilers.logic.config import GeneratorSpec, LogicSection
+from synthcompile.recipe import Recipe
 from synthcompile.sandbox import Limits
 
 QUICK = Limits(wall_s=0.5, cpu_s=10.0, grace_s=0.5, memory_mb=256)
@@ -232,7 +233,7 @@ def test_a_generator_that_gives_up_is_quarantined_and_the_build_goes_on(tmp_path
 def test_a_verdict_passed_without_a_kernel_layer_says_so(tmp_path, monkeypatch):
     import warnings
 
-    import synthcompile.sandbox as sandbox
+    import synthcompile.sandbox.runner as sandbox
 
     fake = tmp_path / "confine.py"  # this machine as if its kernel had no Landlock
     fake.write_text(sandbox.CONFINE_SCRIPT.read_text() + "\n\ndef landlock_abi():\n    return 0\n")

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from synthcompile.compilers.logic.render import ANSWER_LEADS
+from synthcompile.answers import ANSWER_LEADS
 from synthcompile.compilers.memory import questions as qs
 from synthcompile.compilers.memory.values import parse_date
 from synthcompile.compilers.memory.phrasing import question_bank, statement_bank

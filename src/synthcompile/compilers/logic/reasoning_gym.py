@@ -59,7 +59,7 @@ from typing import Any, Callable, ClassVar
 
 from pydantic import Field, create_model, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_number
+from synthcompile.answers import final_answer, parse_number
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 

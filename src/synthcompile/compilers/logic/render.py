@@ -14,11 +14,10 @@ import random
 from bisect import bisect
 from itertools import accumulate
 
+from synthcompile.answers import ANSWER_LEADS
 from synthcompile.compilers.logic.base import Family, Problem
 
 FORMS = ("plain", "think", "terse")
-# Every lead is one that answers.final_answer() recognises, so rendered samples stay checkable.
-ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "So the answer is {}")
 
 
 class FormPicker:

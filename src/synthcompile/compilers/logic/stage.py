@@ -21,7 +21,7 @@ import pyarrow as pa
 from synthcompile.compilers.logic.base import Family, GenerationFailed
 from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import FormPicker, render
-from synthcompile.recipe import LogicSection
+from synthcompile.compilers.logic.config import LogicSection
 from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 

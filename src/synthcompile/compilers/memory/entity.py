@@ -10,13 +10,13 @@ import json
 import random
 from typing import Any, Iterator
 
-from synthcompile.compilers.logic.render import ANSWER_LEADS
+from synthcompile.answers import ANSWER_LEADS
 from synthcompile.compilers.memory import questions as qs
 from synthcompile.compilers.memory.graphs import LoadedGraph
 from synthcompile.compilers.memory.phrasing import inverse_bank, question_bank
 from synthcompile.compilers.memory.verbalise import (QUESTION_STYLES, VerbaliseKnobs, document_entities,
                                                      draw_document, render_document, verify_document)
-from synthcompile.recipe import MemorySection
+from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.sample import Sample, Verdict, normalise_text
 from synthcompile.stage import ShardContext
 

@@ -1,6 +1,7 @@
 """A recipe's seed graph, loaded once per process, and what every shard derives from it.
 
-Each worker process loads (or generates) the graph once and keeps it for every shard it runs:
+Each worker process loads (or generates) the graph once, as a per-worker resource, and keeps it
+for every shard it runs:
 generation and loading are deterministic, a 100,000-person world takes a few seconds and a few
 hundred MB per process, and nothing needs to be shipped between processes or written beside
 the run. What shards derive from the whole graph (the split decisions, comparison partners,
@@ -17,8 +18,9 @@ from typing import Any
 from synthcompile.compilers.memory import questions as qs
 from synthcompile.compilers.memory.phrasing import inverse_bank
 from synthcompile.compilers.memory.probes import Splits, ambiguous_names, holdout_type
-from synthcompile.recipe import MemoryProbes, MemoryQuestions, MemorySeed
+from synthcompile.compilers.memory.config import MemoryProbes, MemoryQuestions, MemorySeed
 from synthcompile.seeds.kg import Graph, LoadResult
+from synthcompile import worker
 
 
 def load_seed(seed: MemorySeed, recipe_seed: int) -> LoadResult:
@@ -77,20 +79,20 @@ class LoadedGraph:
         return self._cache[key]
 
 
-_GRAPHS: dict[str, LoadedGraph] = {}  # one graph per process, reused by every shard it runs
-
-
 def loaded_graph(seed: MemorySeed, recipe_seed: int) -> LoadedGraph:
+    """The seed's graph, loaded once per worker process (a per-worker resource, see
+    :mod:`synthcompile.worker`) and kept for every shard it runs."""
     # The files' size and mtime are part of the key: an edited seed file is reloaded.
     files = [seed.triples.entities, seed.triples.triples, seed.triples.relations] if seed.triples else \
         [seed.wikidata.path] if seed.wikidata else []
     stamps = [(f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files if f]
     key = json.dumps([seed.model_dump(mode="json"), recipe_seed, stamps], sort_keys=True)
-    if key not in _GRAPHS:
-        _GRAPHS.clear()
-        result = load_seed(seed, recipe_seed)
-        _GRAPHS[key] = LoadedGraph(result, result.graph.ordered_ids(), ambiguous_names(result.graph))
-    return _GRAPHS[key]
+    return worker.resource(("memory.graph", key), lambda: _load(seed, recipe_seed))
+
+
+def _load(seed: MemorySeed, recipe_seed: int) -> LoadedGraph:
+    result = load_seed(seed, recipe_seed)
+    return LoadedGraph(result, result.graph.ordered_ids(), ambiguous_names(result.graph))
 
 
 _WHY = {"one_hop": "no entity has a fact", "inverse": "no entity is the value of few enough subjects",

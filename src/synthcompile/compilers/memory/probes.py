@@ -137,8 +137,10 @@ def find_leaks(train_texts: Iterable[str], probe_questions: Iterable[str]) -> se
 
 def run_leaks(run_root: str | Path, stage: str = "memory") -> set[str]:
     """Leaks across a whole built run: every probe question against every training text."""
-    root = Path(run_root)
-    shards = sorted((root / stage / "shards").glob("*.parquet"))
+    from synthcompile.run import RunDir
+
+    run = RunDir(run_root)
+    shards = [run.path(rel) for rel in run.stage_shards(stage)]
     probes: list[str] = []
     for path in shards:
         t = pq.read_table(path, columns=["split", "question"])

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from synthcompile.compilers.logic.answers import YES_NO, final_answer, parse_bool
+from synthcompile.answers import YES_NO, final_answer, parse_bool
 from synthcompile.compilers.memory.phrasing import fill, inverse_bank, noun_label, plural, question_bank, spoken
 from synthcompile.compilers.memory.phrasing import possessive as owner
 from synthcompile.compilers.memory.values import matches, split_names, value_text

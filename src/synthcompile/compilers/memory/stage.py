@@ -28,7 +28,7 @@ from synthcompile.compilers.memory.entity import VERSION, EntityCompiler
 from synthcompile.compilers.memory.graphs import load_seed, loaded_graph, why_missing
 from synthcompile.compilers.memory.probes import find_leaks
 from synthcompile.compilers.memory.verbalise import verify_document
-from synthcompile.recipe import MemorySection
+from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.sample import Sample, SAMPLE_SCHEMA, Verdict, normalise_text, params_hash, to_table
 from synthcompile.seeds.kg import Graph
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream

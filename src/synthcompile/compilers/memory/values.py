@@ -12,7 +12,7 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-from synthcompile.compilers.logic.answers import norm_word, parse_number
+from synthcompile.answers import norm_word, parse_number
 from synthcompile.seeds.kg import Graph, Relation, canonical_date
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",

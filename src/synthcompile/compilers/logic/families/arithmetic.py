@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import Field
 
+from synthcompile.answers import final_answer, parse_int
 from synthcompile.compilers.logic import draws
-from synthcompile.compilers.logic.answers import final_answer, parse_int
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_int
+from synthcompile.answers import final_answer, parse_int
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

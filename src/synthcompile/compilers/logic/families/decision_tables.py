@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from synthcompile.compilers.logic.answers import final_answer, norm_word, parse_amount
+from synthcompile.answers import final_answer, norm_word, parse_amount
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

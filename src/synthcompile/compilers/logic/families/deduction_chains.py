@@ -15,8 +15,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from synthcompile.compilers.logic.answers import (Vocabulary, final_answer, norm_word, parse_bool, parse_int,
-                                                  parse_items)
+from synthcompile.answers import Vocabulary, final_answer, norm_word, parse_bool, parse_int, parse_items
 from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict

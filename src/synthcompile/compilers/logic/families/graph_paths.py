@@ -22,7 +22,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import Vocabulary, final_answer, parse_bool, parse_int
+from synthcompile.answers import Vocabulary, final_answer, parse_bool, parse_int
 from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict

@@ -16,7 +16,7 @@ from math import gcd, lcm
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_block, parse_assignments, parse_items, parse_number
+from synthcompile.answers import final_block, parse_assignments, parse_items, parse_number
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

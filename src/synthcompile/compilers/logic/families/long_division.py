@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_int, parse_number
+from synthcompile.answers import final_answer, parse_int, parse_number
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

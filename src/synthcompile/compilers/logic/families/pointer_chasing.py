@@ -7,7 +7,7 @@ import string
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, norm_word
+from synthcompile.answers import final_answer, norm_word
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

@@ -21,7 +21,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from synthcompile.compilers.logic.answers import final_block
+from synthcompile.answers import final_block
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.pytrace import TooBig, Tracer
 from synthcompile.sample import Verdict

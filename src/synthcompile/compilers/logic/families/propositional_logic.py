@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import TRUE_FALSE, Vocabulary, final_answer, parse_bool
+from synthcompile.answers import TRUE_FALSE, Vocabulary, final_answer, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.compilers.logic.formula import (  # noqa: F401  (tests and tools import them from here)
     Formula, in_nnf, parse_formula, show, tables, tf, truth, variables_of)

@@ -24,7 +24,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import Vocabulary, final_answer, norm_word, parse_bool
+from synthcompile.answers import Vocabulary, final_answer, norm_word, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

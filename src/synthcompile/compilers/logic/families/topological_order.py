@@ -16,7 +16,7 @@ from itertools import combinations
 
 from pydantic import Field, model_validator
 
-from synthcompile.compilers.logic.answers import final_answer, parse_items
+from synthcompile.answers import final_answer, parse_items
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 

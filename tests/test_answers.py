@@ -6,8 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from synthcompile.compilers.logic.answers import (TRUE_FALSE, YES_NO, Vocabulary, final_block,
-                                                  parse_bool, parse_int, parse_number)
+from synthcompile.answers import TRUE_FALSE, YES_NO, Vocabulary, final_block, parse_bool, parse_int, parse_number
 
 
 @pytest.mark.parametrize(("text", "value"), [

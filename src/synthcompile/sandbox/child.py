@@ -1,8 +1,9 @@
 """The sandboxed side of :mod:`synthcompile.sandbox`: a zygote that runs each snippet in a fork.
 
-Started as ``python -I -S -B sandbox_child.py CONFIG`` with an empty environment and its own
-temporary directory as working directory. It uses the standard library only, plus
-``confine.py`` loaded by path (an isolated interpreter has no import path beyond the stdlib).
+Started as ``python -I -S -B child.py CONFIG`` (by path, not ``-m``) with an empty environment
+and its own temporary directory as working directory. It uses the standard library only, plus
+``confine.py`` loaded by path (an isolated interpreter has no import path beyond the stdlib, so
+neither ``synthcompile`` nor the ``synthcompile.sandbox`` package ``__init__`` is imported here).
 
 Protocol (both directions): a 4-byte big-endian length, then that many bytes. The parent sends a
 snippet's UTF-8 source; the child answers with JSON ``{"out": stdout, "err": reason or null,

@@ -1,7 +1,7 @@
 """Run untrusted Python snippets in a sandboxed child process, each in a fresh confined fork.
 
 A new interpreter per snippet costs 20-30 ms, too slow for tens of thousands of samples per build,
-so a :class:`SandboxRunner` keeps one child (``sandbox_child.py``, a zygote) alive and sends it
+so a :class:`SandboxRunner` keeps one child (``child.py``, a zygote) alive and sends it
 snippets over a pipe; the zygote forks a process per snippet, confines it, runs it and answers
 with its stdout and a failure reason or none. The zygote kills a snippet at its wall-clock limit;
 the kernel stops it at its CPU, memory and file-size limits. The parent adds a deadline of its
@@ -10,7 +10,7 @@ own and replaces the zygote if it dies or stops answering; the caller carries on
 Snippets are deterministic programs, so results are cached by source text: re-scoring the same
 program (say, against several candidate answers) runs it once.
 
-Layers (``sandbox_child.py`` and ``confine.py`` say more): ``python -I -S -B`` with an empty
+Layers (``child.py`` and ``confine.py`` say more): ``python -I -S -B`` with an empty
 environment and its own temporary directory; an empty network namespace; no capabilities;
 Landlock (writes only in that directory, no exec, no TCP, no signals out); a seccomp filter
 (no sockets, processes, metadata changes, ptrace...); rlimits; an audit hook naming violations.
@@ -35,7 +35,8 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from synthcompile import confine, sandbox_child
+from synthcompile.sandbox import child as sandbox_child
+from synthcompile.sandbox import confine
 
 CHILD_SCRIPT = Path(sandbox_child.__file__)
 CONFINE_SCRIPT = Path(confine.__file__)

@@ -1,5 +1,6 @@
-"""Reading free-form answers: find the final answer in a response and parse it exactly.
+"""The one answer-parsing and answer-leads module that every compiler's verifier uses.
 
+Reading free-form answers: find the final answer in a response and parse it exactly.
 Verifiers call these, then compare structured values; nothing here ever gives partial credit.
 A parser returns ``None`` when the text is not a value of its kind, which the verifier reports
 as a wrong answer with that reason.
@@ -15,6 +16,10 @@ _LEAD = re.compile(r"(?im)^[ \t]*(?:final answer|answer)[ \t]*[:=][ \t]*")
 _SENTENCE_LEAD = re.compile(r"(?i)^(?:so |therefore,? |thus,? )?(?:the )?(?:final )?answer is:?\s*")
 _ANSWER_WORD = re.compile(r"(?i)answer")  # what both leads need (same case rules as theirs)
 _MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\u00d7": "*", "\u00f7": "/"})
+
+# How rendered samples state their answer (logic forms, memory questions). Every lead is one
+# that final_answer() recognises, so rendered samples stay checkable.
+ANSWER_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}", "So the answer is {}")
 
 
 def final_answer(response: str) -> str:

@@ -1,0 +1,68 @@
+"""The memory compiler as a component: its section, stage, graph-backed verifier and catalogue."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from synthcompile.compilers.memory.config import MemoryKind, MemorySection, MemoryStyle
+from synthcompile.components import Component
+
+
+def _stages(section: MemorySection, recipe: Any) -> list:
+    from synthcompile.compilers.memory.stage import MemoryStage
+
+    return [MemoryStage(section, recipe.seed)]
+
+
+def _verifier(recipe: Any):
+    """Scores an answer to a memory question by recomputing it from the recipe's seed graph."""
+    import json
+
+    from synthcompile.errors import UserError
+
+    if recipe.memory is None:
+        raise UserError("a memory probe in a run whose recipe has no memory section")
+    graph = None
+
+    def score(row: dict, response: str):
+        nonlocal graph
+        from synthcompile.compilers.memory.questions import verify
+        from synthcompile.compilers.memory.stage import load_seed
+
+        if graph is None:  # loaded on the first memory row: a run may hold none
+            graph = load_seed(recipe.memory.seed, recipe.seed).graph
+        return verify(graph, json.loads(row["structured"]), response)
+
+    return score
+
+
+def _catalogue() -> list[tuple[str, str, str, str]]:
+    from synthcompile.compilers.memory.config import MemorySeed
+
+    seeds = "\n".join(f"{name}: {(f.annotation and getattr(_inner(f.annotation), '__doc__', '')) or ''}".strip()
+                      for name, f in MemorySeed.model_fields.items())
+    return [("memory", ", ".join(get_args(MemoryKind)), seeds,
+             f"a knowledge graph -> documents in {len(get_args(MemoryStyle))} styles "
+             f"({', '.join(get_args(MemoryStyle))}) and questions, checked against the graph (docs/memory.md)")]
+
+
+def _inner(annotation: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return args[0] if args else annotation
+
+
+def _describe(row: dict) -> list[tuple[str, str]]:
+    import json
+
+    data = json.loads(row["structured"])
+    if data.get("kind") == "bio":
+        return [("facts", "\n".join(f"  {s}" for s in map(str, data.get("statements", []))))]
+    path = " -> ".join(data.get("path", []))
+    return [("question kind", f"{data.get('kind')}  path {path}  probe {data.get('probe') or '-'}")]
+
+
+COMPONENT = Component(
+    name="memory", kind="compiler", config=MemorySection, stages=_stages, verifier=_verifier,
+    catalogue=_catalogue, describe=_describe,
+    description="facts of a knowledge graph -> varied repetitions and multi-hop questions")

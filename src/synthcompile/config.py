@@ -1,0 +1,65 @@
+"""What every component's recipe section is built from: strict models and input files.
+
+Each component (a compiler, curate, export) owns its section's pydantic models in its own
+``config.py``; :mod:`synthcompile.recipe` composes them into the recipe.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationInfo
+
+from synthcompile.atomic import sha256_file
+
+
+class StrictModel(BaseModel):
+    """Every recipe object rejects unknown keys, so a misspelt knob fails loudly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputFile(str):
+    """A resolved path to an input file; the recipe hash covers its contents, not its name."""
+
+    def digest(self) -> str:
+        return sha256_file(self)
+
+
+def seed_file(value: str, info: ValidationInfo) -> str:
+    """A seed path, relative to the recipe file, that must exist."""
+    base = (info.context or {}).get("base_dir")
+    path = Path(base) / value if base is not None else Path(value)
+    if not path.is_file():
+        raise ValueError(f"no such file: {path}")
+    return InputFile(path)
+
+
+def hashable(value: Any) -> Any:
+    """``value`` as plain JSON-able data for a content hash: models and dataclasses by their
+    fields, input files by their content (a moved file is the same input, an edited one is not).
+    Anything else that JSON cannot hold is refused: a default ``repr`` holds a memory address,
+    which would make every hash differ between runs."""
+    if isinstance(value, InputFile):
+        return {"sha256": value.digest()}
+    if isinstance(value, BaseModel):
+        return {name: hashable(getattr(value, name)) for name in type(value).model_fields}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: hashable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): hashable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [hashable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(hashable(v) for v in value)
+    if isinstance(value, Path):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot hash a {type(value).__name__} as configuration: give it fields "
+                    f"(a dataclass or model), or leave it out of the stage's shaped_by()")
