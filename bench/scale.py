@@ -88,7 +88,7 @@ class Meter:
             s["driver_kb"] = _driver_hwm_kb()
             s["seconds"] = time.perf_counter() - self.t0
 
-    def stage_started(self, stage: str, total: int, done: int) -> None:
+    def stage_started(self, stage: str, total: int, done: int, rebuild: dict[str, int]) -> None:
         self._close()
         _reset_driver_hwm()
         self.current, self.t0 = stage, time.perf_counter()

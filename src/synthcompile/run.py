@@ -10,6 +10,7 @@ corrupted file, an edited recipe or a changed generator is rebuilt, and nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import platform
@@ -88,8 +89,13 @@ def fingerprint(digest: str, spec: ShardSpec, seed: int, upstream: dict[str, str
 
 
 def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> ShardResult:
-    """Run one shard and commit it atomically. The one function every executor calls."""
-    root = Path(run_root)
+    """Run one shard and commit it atomically. The one function every executor calls.
+
+    A spec the pipeline did not place (a benchmark or test running a stage by hand) is written
+    where its role's shards go."""
+    if not spec.path:
+        spec = dataclasses.replace(spec, path=f"{layout.shard_dir(stage.name, stage.role)}/{spec.name}.parquet")
+    root = Path(run_root).absolute()  # side files may be named by absolute paths inside it
     out, marker = root / spec.path, root / layout.marker(stage.name, spec.name)
     quarantine = root / layout.quarantine(stage.name, spec.name)
     for p in (out, marker):

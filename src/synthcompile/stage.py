@@ -145,10 +145,13 @@ class ShardContext:
         closes the one it had. Closed (its ``close()``, if any) when the worker exits."""
         return worker.resource(key, factory)
 
-    def side_file(self, path: str) -> Path:
-        """A temporary path to write the side file ``path`` (run-relative) into. It is committed
-        with the shard and recorded in the completion marker with its sha256, so a resume checks
-        it like the shard itself."""
+    def side_file(self, path: str | Path) -> Path:
+        """A temporary path to write the side file ``path`` (run-relative, or absolute inside the
+        run) into. It is committed with the shard and recorded in the completion marker with its
+        sha256, so a resume checks it like the shard itself."""
+        if Path(path).is_absolute():
+            path = str(Path(path).relative_to(self.run_root))
+        path = str(path)
         if path in self.side_files:
             return self.side_files[path]
         from synthcompile.atomic import tmp_path
@@ -189,4 +192,5 @@ class Stage(ABC):
         """The configuration this stage's output depends on (JSON-able after
         :func:`synthcompile.recipe.hashable`): by default the instance's attributes, which hold
         the recipe sections a stage is built from. Override to leave out what does not shape it."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+        return {k: str(v) if isinstance(v, pa.Schema) else v  # a schema built per instance
+                for k, v in vars(self).items() if not k.startswith("_")}

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from synthcompile import layout, pipeline
 from synthcompile.executors.local import LocalExecutor
-from synthcompile.run import RunDir, ShardResult, execute_shard
+from synthcompile.run import RunDir
 from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
@@ -41,20 +42,9 @@ class Planted(Stage):
 
 def run_stages(root: Path, shards: list[list[Sample]], stages: list[Stage], workers: int = 1) -> RunDir:
     run = RunDir(root)
-    root.mkdir(parents=True, exist_ok=True)
-    all_stages = [Planted(shards), *stages]
-    roles = {s.name: s.role for s in all_stages}
-    results: dict[str, list[ShardResult]] = {}
+    run.prepare("0", None, overwrite=False)
     with LocalExecutor(workers) as executor:
-        for stage in all_stages:
-            upstream = Upstream(tuple((n, roles[n], tuple(r.path for r in rs)) for n, rs in results.items()))
-            specs = stage.plan(upstream)
-            if stage is all_stages[0]:
-                results[stage.name] = [execute_shard(stage, s, str(root), 0) for s in specs]
-            else:
-                results[stage.name] = executor.run(stage, specs, str(root), 0)
-    run.write_manifest({"name": "test", "hash": "0", "seed": 0}, results, roles)
-    return run
+        return pipeline.run_stages(run, [Planted(shards), *stages], executor, {"name": "test", "hash": "0", "seed": 0})
 
 
 def kept(run: RunDir, stage: str) -> list[dict]:
@@ -66,6 +56,6 @@ def kept(run: RunDir, stage: str) -> list[dict]:
 
 def removals(run: RunDir, stage: str) -> list[dict]:
     out = []
-    for f in sorted((run.root / stage / "removals").glob("*.jsonl")):
+    for f in sorted((run.root / layout.removals(stage, "x")).parent.glob("*.jsonl")):
         out += [json.loads(line) for line in f.read_text().splitlines()]
     return out

@@ -85,7 +85,7 @@ def test_template_ngrams_are_not_candidate_keys(tmp_path):
     shards = [[sample(p, split="probe", question=p) for p in probes], [sample(t) for t in train]]
     run = run_stages(tmp_path, shards, curate_stages(CurateSection(decontam={})))
     assert [r["text"] for r in kept(run, "decontam") if r["split"] == "train"] == [train[0]]
-    stats = json.loads((run.root / "decontam" / "completions" / "p001.json").read_text())["stats"]
+    stats = json.loads((run.root / "work" / "decontam" / "completions" / "p001.json").read_text())["stats"]
     assert stats["candidate_pairs"] == 1 and stats["alignments"] == 1
 
 

@@ -35,7 +35,7 @@ def _digests(run) -> dict[str, list[str]]:
     out = {}
     for stage in run.stages():
         out[stage] = [hashlib.sha256((run.root / p).read_bytes()).hexdigest() for p in run.stage_shards(stage)]
-        logs = sorted((run.root / stage / "removals").glob("*.jsonl"))
+        logs = sorted((run.root / "work" / stage / "removals").glob("*.jsonl"))
         out[stage] += [hashlib.sha256(f.read_bytes()).hexdigest() for f in logs]
     return out
 
@@ -101,11 +101,11 @@ def test_a_components_shard_killed_midway_reruns_to_the_same_bytes(tmp_path):
     run = run_stages(tmp_path, _corpus(), curate_stages(section))
     out = run.root / run.stage_shards("dedup_near_groups")[0]
     before = out.read_bytes()
-    scratch = run.root / "dedup_near_groups" / "scratch"
+    scratch = run.root / "work" / "dedup_near_groups" / "scratch"
     scratch.mkdir()
     (scratch / "state-00000.npz").write_bytes(b"half-written")
     (scratch / "msg-00001-00000.npz").write_bytes(b"stale")
-    marker = json.loads((run.root / "dedup_near_groups" / "completions" / "groups.json").read_text())
+    marker = json.loads((run.root / "work" / "dedup_near_groups" / "completions" / "groups.json").read_text())
     spec = ShardSpec(**{k: tuple(v) if k == "inputs" else v for k, v in marker["spec"].items()})
     execute_shard(NearGroups(1), spec, str(run.root), 0)
     assert out.read_bytes() == before

@@ -21,6 +21,7 @@ import psutil
 import pytest
 import yaml
 
+from synthcompile import layout
 from synthcompile.compilers.logic.stage import LogicStage
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.executors.ray import RayExecutor, start_local_ray  # neither imports ray yet
@@ -148,6 +149,9 @@ class StallingLogicStage(LogicStage):
         super().__init__(inner.section, inner.shard_size)
         self.victim, self.pid_file = victim, pid_file
 
+    def shaped_by(self):  # the stall is a test hook: the output is the logic stage's
+        return LogicStage(self.section, self.shard_size).shaped_by()
+
     def run_shard(self, spec, ctx):
         pid_file = Path(self.pid_file)
         if spec.name == self.victim and not pid_file.exists():
@@ -176,7 +180,7 @@ def test_killed_worker_is_retried_with_nothing_lost_or_duplicated(local_ray, wri
             time.sleep(0.05)
         if pid_file.exists():
             pid = int(pid_file.read_text())
-            tmp_files = list((tmp_path / "ray" / "logic" / "shards").glob(f"{victim}.parquet.*.tmp"))
+            tmp_files = list((tmp_path / "ray" / "samples" / "logic").glob(f"{victim}.parquet.*.tmp"))
             os.kill(pid, signal.SIGKILL)
             killed.append(pid)
             killed.append(len(tmp_files))
@@ -199,6 +203,9 @@ class FailOnceLogicStage(LogicStage):
     def __init__(self, inner: LogicStage, victim: str, error: type[Exception], flag_file: str):
         super().__init__(inner.section, inner.shard_size)
         self.victim, self.error, self.flag_file = victim, error, flag_file
+
+    def shaped_by(self):
+        return LogicStage(self.section, self.shard_size).shaped_by()
 
     def run_shard(self, spec, ctx):
         flag = Path(self.flag_file)
@@ -226,7 +233,7 @@ def test_transient_errors_are_retried_and_bugs_are_not(local_ray, write_recipe, 
         with pytest.raises(ValueError, match="first attempt at arithmetic-probe-00000"):
             ray_build(path, tmp_path / "ray")
         assert flag.exists()
-        assert not (tmp_path / "ray" / "logic" / "completions" / "arithmetic-probe-00000.json").exists()
+        assert not (tmp_path / "ray" / layout.marker("logic", "arithmetic-probe-00000")).exists()
 
 
 class Recorder:
@@ -234,7 +241,7 @@ class Recorder:
         self.started: list[tuple[int, int]] = []
         self.done: list[str] = []
 
-    def stage_started(self, stage, total, done):
+    def stage_started(self, stage, total, done, rebuild):
         self.started.append((total, done))
 
     def shard_done(self, result):
@@ -247,7 +254,7 @@ def test_rerun_on_ray_redoes_only_incomplete_shards(local_ray, write_recipe, tmp
     out = ray_build(path, tmp_path / "ray", progress=first)
     assert first.started == [(SHARDS, 0)] and len(first.done) == SHARDS
     before = tree_bytes(out)
-    (out / "logic" / "completions" / "pointer_chasing-train-00001.json").unlink()
+    (out / layout.marker("logic", "pointer_chasing-train-00001")).unlink()
     again = Recorder()
     ray_build(path, out, progress=again)
     assert again.started == [(SHARDS, SHARDS - 1)]

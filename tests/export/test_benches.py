@@ -37,7 +37,7 @@ def test_fresh_workers_report_peak_rss_per_shard(tmp_path):
     seen = []
 
     class Progress:
-        def stage_started(self, stage, total, done):
+        def stage_started(self, stage, total, done, rebuild):
             pass
 
         def shard_done(self, result):
@@ -46,5 +46,5 @@ def test_fresh_workers_report_peak_rss_per_shard(tmp_path):
     with LocalExecutor(1, fresh_workers=True) as ex:
         run = build(load_recipe(path), tmp_path / "run", ex, recipe_file=path, progress=Progress())
     assert len(seen) == 3 and all(r.stats[PEAK_RSS] > 10_000 for r in seen)  # kB: a Python process
-    for marker in (run.root / "logic" / "completions").glob("*.json"):
+    for marker in (run.root / "work" / "logic" / "completions").glob("*.json"):
         assert PEAK_RSS not in json.loads(marker.read_text())["stats"]  # not part of the run

@@ -82,7 +82,7 @@ def test_a_pack_part_reads_only_its_own_rows(export_run, monkeypatch):
 
     monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
     monkeypatch.setattr(pq, "read_table", lambda *a, **k: pytest.fail("pack read a whole table"))
-    marker = json_.loads((export_run / "pack" / "completions" / "train-00001.json").read_text())
+    marker = json_.loads((export_run / "work" / "pack" / "completions" / "train-00001.json").read_text())
     spec = ShardSpec(**{k: tuple(v) if k == "inputs" else v for k, v in marker["spec"].items()})
     assert len(spec.inputs) == 6  # one mix shard per tokenized shard
     stage = PackStage(None, None)  # no token file: only the reads are under test

@@ -11,7 +11,7 @@ from synthcompile.lab.data import Export
 
 def _memory_probes(run):
     rows = []
-    for path in sorted((run / "memory" / "shards").glob("*.parquet")):
+    for path in sorted((run / "samples" / "memory").glob("*.parquet")):
         rows += [r for r in pq.read_table(path).to_pylist() if r["split"] == "probe"]
     return rows
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from synthcompile.atomic import commit, sha256_file, tmp_path, write_atomic
+from synthcompile.atomic import sha256_file
 from synthcompile.export.diversity import AXES, Diversity
 from synthcompile.export.layout import (CARD, DIVERSITY, TOKEN_INDEX, TOKEN_SUFFIX, TOKENIZER, TOKENS_DIR, ExportLayout,
                                          text_pattern)
@@ -41,15 +41,13 @@ CARD_SCHEMA = pa.schema([
 ])
 
 
-def _publish(src: Path, dst: Path) -> None:
-    """A hard link (no copy) when the file system allows, else a copy; atomic either way."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = tmp_path(dst)
+def _publish(src: Path, tmp: Path) -> None:
+    """``src`` at a side file's temporary path: a hard link (no copy) when the file system
+    allows, else a copy. The shard's commit renames it into place."""
     try:
         os.link(src, tmp)
     except OSError:
         shutil.copyfile(src, tmp)
-    commit(tmp, dst)
 
 
 def hf_features(schema: pa.Schema) -> list[dict[str, Any]]:
@@ -105,8 +103,8 @@ class CardStage(Stage):
                 tokens = self._count_rows(src, diversity, stages) if split == "train" else 0
                 if self.section.text:
                     dst = out.text_shard(split, i, len(paths))
-                    _publish(src, dst)
-                    files.append(self._entry(root, dst, "text", rows))
+                    _publish(src, tmp := ctx.side_file(dst))
+                    files.append(self._entry(root, dst, tmp, "text", rows))
                 if split == "train" and seq_len:
                     bin_path = out.part_tokens(Path(rel).stem)
                     length = bin_path.stat().st_size // dtype.itemsize
@@ -114,7 +112,7 @@ class CardStage(Stage):
                     for lo in range(0, length, TOKEN_CHUNK):
                         diversity.add_tokens(np.asarray(stream[lo:lo + TOKEN_CHUNK]), eos)
                     del stream
-                    entry = self._entry(root, bin_path, "tokens", length // seq_len)
+                    entry = self._entry(root, bin_path, bin_path, "tokens", length // seq_len)
                     files.append(entry)
                     token_files.append({"path": bin_path.name, "documents": rows, "tokens": tokens,
                                         "sequences": length // seq_len, "bytes": entry["bytes"],
@@ -135,8 +133,8 @@ class CardStage(Stage):
                 "files": token_files}, indent=1) + "\n"
         written[CARD] = self._card(splits, stages, stats, vocab_size, seq_len, dtype)
         for rel, text in written.items():
-            write_atomic(root / rel, text)
-            files.append(self._entry(root, root / rel, "meta", 0))
+            (tmp := ctx.side_file(root / rel)).write_text(text)
+            files.append(self._entry(root, root / rel, tmp, "meta", 0))
         yield pa.Table.from_pylist(sorted(files, key=lambda f: f["path"]), schema=CARD_SCHEMA)
 
     @staticmethod
@@ -156,9 +154,10 @@ class CardStage(Stage):
         return total
 
     @staticmethod
-    def _entry(root: Path, path: Path, kind: str, rows: int) -> dict[str, Any]:
+    def _entry(root: Path, path: Path, written: Path, kind: str, rows: int) -> dict[str, Any]:
+        """The listing of ``path`` (relative to the export), read from where it was ``written``."""
         return {"path": str(path.relative_to(root)), "kind": kind, "rows": rows,
-                "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+                "bytes": written.stat().st_size, "sha256": sha256_file(written)}
 
     def _card(self, splits: dict[str, int], stages: dict[str, dict[str, int]], stats: dict[str, Any],
               vocab_size: int, seq_len: int | None, dtype: np.dtype) -> str:

@@ -16,7 +16,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from synthcompile.atomic import write_atomic
 from synthcompile.export.mix import MIX_SCHEMA, n_stages, train_parts
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
 from synthcompile.partition import bucket_count, read_bucket_with_start
@@ -92,7 +91,7 @@ class PackStage(Stage):
             stream, offsets = pack_documents(values, lengths, eos, self.section.seq_len,
                                              token_dtype(vocab_size))
             token_file = token_file_name(spec.name)
-            write_atomic(ExportLayout(ctx.run_root).token_file(token_file), stream.tobytes())
+            ctx.side_file(ExportLayout(ctx.run_root).token_file(token_file)).write_bytes(stream.tobytes())
             ctx.stats["tokens"] += int(lengths.sum())
             ctx.stats["sequences"] += len(stream) // self.section.seq_len
             ctx.stats["padding"] += len(stream) - int(lengths.sum()) - n

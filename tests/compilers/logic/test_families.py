@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from synthcompile import worker
 from synthcompile.compilers.logic.registry import families
 from synthcompile.compilers.logic.render import FORMS, render
 
@@ -41,7 +42,7 @@ def test_oracle_passes_and_corruptions_fail(name: str, level: int):
                 corrupted_checked += 1
             assert not family.verify(data, "").passed
     finally:
-        family.close()
+        worker.teardown()  # what a worker does on exit
     assert corrupted_checked >= N, f"{name}: too few corruptions to test the verifier"
 
 

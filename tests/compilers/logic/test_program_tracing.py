@@ -12,6 +12,7 @@ import random
 import pyarrow.parquet as pq
 import pytest
 
+from synthcompile import worker
 from synthcompile.compilers.logic import registry
 from synthcompile.compilers.logic.families.program_tracing import ProgramTracing
 from synthcompile.compilers.logic.pytrace import TooBig, Tracer
@@ -34,7 +35,7 @@ class QuickTracing(ProgramTracing):
 def family():
     fam = QuickTracing.make(3)
     yield fam
-    fam.close()
+    worker.teardown()  # what a worker does on exit
 
 
 def test_trace_is_the_execution_line_by_line():
@@ -83,7 +84,7 @@ def test_interpreter_agrees_with_cpython_on_many_programs():
                 assert real.stdout.rstrip("\n") == problem.answer_text
                 assert problem.trace[-1] == f"output: {' / '.join(problem.answer_text.splitlines())}"
         finally:
-            fam.close()
+            worker.teardown()  # what a worker does on exit
 
 
 def test_levels_use_their_features():
@@ -196,7 +197,7 @@ def test_a_cpu_bound_program_is_stopped_by_cpu_time_not_the_wall_clock():
         verdict = fam.verify({"source": "sum(range(10**15))", "output": "1"}, "1")  # in C code
         assert verdict.reason == "program failed in the sandbox: cpu time limit"
     finally:
-        fam.close()
+        worker.teardown()  # what a worker does on exit
 
 
 def test_a_wall_clock_timeout_is_retried_once_and_never_cached(family):
@@ -221,12 +222,12 @@ def test_a_generator_that_gives_up_is_quarantined_and_the_build_goes_on(tmp_path
 
     manifest = json.loads(run.manifest_path.read_text())["stages"]["logic"]
     assert manifest["quarantined"] == 3 and manifest["rows"] == 2
-    quarantine = next((run.root / "logic" / "quarantine").glob("program_tracing-train-*.jsonl"))
+    quarantine = next((run.root / "work" / "logic" / "quarantine").glob("program_tracing-train-*.jsonl"))
     lines = [json.loads(line) for line in quarantine.read_text().splitlines()]
     assert [q["record"]["index"] for q in lines] == [0, 1, 2]
     assert all(q["reason"].startswith("generation failed: program_tracing: no program within the step budget")
                for q in lines)
-    marker = next((run.root / "logic" / "completions").glob("program_tracing-train-*.json"))
+    marker = next((run.root / "work" / "logic" / "completions").glob("program_tracing-train-*.json"))
     assert json.loads(marker.read_text())["stats"]["quarantined:generation failed"] == 3
 
 
@@ -246,4 +247,4 @@ def test_a_verdict_passed_without_a_kernel_layer_says_so(tmp_path, monkeypatch):
             verdict = fam.verify(problem.data, problem.answer_text)
         assert verdict.passed and verdict.reason.startswith("sandbox without: landlock")
     finally:
-        fam.close()
+        worker.teardown()  # what a worker does on exit

@@ -44,7 +44,7 @@ def test_recipe_with_two_reasoning_gym_families_builds_verified(write_recipe, tm
     path = write_recipe(RECIPE)
     with LocalExecutor(1) as ex:
         build(load_recipe(path), tmp_path / "run", ex, recipe_file=path)
-    table = pq.read_table(sorted((tmp_path / "run").glob("*/shards/*.parquet")))
+    table = pq.read_table(sorted((tmp_path / "run").glob("samples/*/*.parquet")))
     rows = table.to_pylist()
     assert len(rows) == 80
     assert {r["family"] for r in rows} == {"logic.reasoning_gym:chain_sum", "logic.reasoning_gym:gsm_symbolic"}

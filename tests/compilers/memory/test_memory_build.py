@@ -40,13 +40,13 @@ def _build(recipe: Path, out: Path, workers: int = 1) -> Path:
 
 def _rows(root: Path) -> list[dict]:
     rows = []
-    for p in sorted((root / "memory" / "shards").glob("*.parquet")):
+    for p in sorted((root / "samples" / "memory").glob("*.parquet")):
         rows += pq.read_table(p).to_pylist()
     return rows
 
 
 def _bytes(root: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((root / "memory" / "shards").glob("*.parquet"))}
+    return {p.name: p.read_bytes() for p in sorted((root / "samples" / "memory").glob("*.parquet"))}
 
 
 @pytest.fixture(scope="module")
@@ -182,9 +182,9 @@ def test_same_bytes_for_one_or_two_workers_and_resume(built, tmp_path):
 
     # An interrupted build: two shards never written. The rerun writes them, and only them.
     for name in ("entities-00001", "entities-00003"):
-        (two / "memory" / "shards" / f"{name}.parquet").unlink()
-        (two / "memory" / "completions" / f"{name}.json").unlink()
-    kept = two / "memory" / "shards" / "entities-00000.parquet"
+        (two / "samples" / "memory" / f"{name}.parquet").unlink()
+        (two / "work" / "memory" / "completions" / f"{name}.json").unlink()
+    kept = two / "samples" / "memory" / "entities-00000.parquet"
     before = kept.stat().st_mtime_ns
     _build(recipe, two, workers=1)
     assert _bytes(two) == _bytes(root) and kept.stat().st_mtime_ns == before
@@ -215,7 +215,7 @@ def test_malformed_triple_files_are_quarantined_and_the_build_goes_on(tmp_path):
     rows = _rows(root)
     assert rows and all(r["verdict"]["passed"] for r in rows)
     assert any("Ada Lovelace" in r["text"] and "London" in r["text"] for r in rows)
-    quarantined = [json.loads(line) for q in sorted((root / "memory" / "quarantine").glob("*.jsonl"))
+    quarantined = [json.loads(line) for q in sorted((root / "work" / "memory" / "quarantine").glob("*.jsonl"))
                    for line in q.read_text().splitlines()]
     assert sorted((q["line"], q["reason"].split(":")[0]) for q in quarantined) == [
         (2, "bad JSON"), (3, "missing column"), (5, "unknown entity 'mars' (object)")]
@@ -251,14 +251,14 @@ def test_a_graph_with_no_good_rows_still_records_its_quarantine(tmp_path):
     recipe.write_text("name: empty\nmemory:\n  seed:\n    triples: {entities: e.csv, triples: t.csv}\n")
     root = _build(recipe, tmp_path / "run")
     assert _rows(root) == []
-    lines = (root / "memory" / "quarantine" / "entities-00000.jsonl").read_text().splitlines()
+    lines = (root / "work" / "memory" / "quarantine" / "entities-00000.jsonl").read_text().splitlines()
     reasons = [json.loads(line)["reason"] for line in lines]
     assert reasons == ["missing column: name", "unknown entity 'x' (subject)"]
 
 
 def _stats(root: Path) -> dict[str, int]:
     stats: dict[str, int] = defaultdict(int)
-    for p in (root / "memory" / "completions").glob("*.json"):
+    for p in (root / "work" / "memory" / "completions").glob("*.json"):
         for k, v in json.loads(p.read_text())["stats"].items():
             stats[k] += v
     return stats

@@ -24,7 +24,7 @@ def real(tmp_path_factory):
     root = tmp_path_factory.mktemp("real") / "run"
     with LocalExecutor(1) as ex:
         build(load_recipe(RECIPE), root, ex, recipe_file=RECIPE)
-    rows = [r for p in sorted((root / "memory" / "shards").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    rows = [r for p in sorted((root / "samples" / "memory").glob("*.parquet")) for r in pq.read_table(p).to_pylist()]
     return root, rows
 
 
@@ -51,7 +51,7 @@ def test_the_real_recipe_composes_through_capitals_and_subregions(real):
     paths = {tuple(json.loads(r["structured"])["path"]) for r in rows if r["family"] == "memory.qa.3hop"}
     assert ("country", "subregion", "region") in paths
     stats = {}
-    for p in (root / "memory" / "completions").glob("*.json"):
+    for p in (root / "work" / "memory" / "completions").glob("*.json"):
         for k, v in json.loads(p.read_text())["stats"].items():
             stats[k] = stats.get(k, 0) + v
     assert not [k for k in stats if k.startswith("no_samples:")]

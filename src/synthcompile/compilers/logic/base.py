@@ -85,9 +85,6 @@ class Family(ABC):
         """
         return []
 
-    def close(self) -> None:
-        """Release resources (e.g. a sandbox process) at the end of a shard."""
-
     # Helpers for subclasses ------------------------------------------------------------------
 
     def ok(self) -> Verdict:

@@ -86,26 +86,22 @@ class LogicStage(Stage):
         seeds = ctx.seed_stream(gen.key, split)
         made: dict[int, _Level] = {}
         samples: list[Sample] = []
-        try:
-            for i in range(spec.params["start"], spec.params["stop"]):
-                level = levels[i % len(levels)]
-                if (at := made.get(level)) is None:
-                    at = made[level] = _Level(cls.make(level, gen.params), gen.key, level, gen.params)
-                seed = seeds.seed(i)
-                try:
-                    samples.append(self._sample(at, gen.key, split, i, seed, pick_form))
-                except GenerationFailed as exc:  # this item only: the build goes on
-                    ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
-                                    "rng_seed": seed}, f"generation failed: {exc}")
-                    continue
-                if len(samples) == BATCH_ROWS:
-                    yield self._table(samples, ctx)
-                    samples = []
-            if samples:
+        for i in range(spec.params["start"], spec.params["stop"]):
+            level = levels[i % len(levels)]
+            if (at := made.get(level)) is None:
+                at = made[level] = _Level(cls.make(level, gen.params), gen.key, level, gen.params)
+            seed = seeds.seed(i)
+            try:
+                samples.append(self._sample(at, gen.key, split, i, seed, pick_form))
+            except GenerationFailed as exc:  # this item only: the build goes on
+                ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
+                                "rng_seed": seed}, f"generation failed: {exc}")
+                continue
+            if len(samples) == BATCH_ROWS:
                 yield self._table(samples, ctx)
-        finally:
-            for at in made.values():
-                at.family.close()
+                samples = []
+        if samples:
+            yield self._table(samples, ctx)
 
     @staticmethod
     def _table(samples: list[Sample], ctx: ShardContext) -> pa.Table:

@@ -8,8 +8,9 @@ values produced) is the trace. A program whose run is too long or whose numbers 
 drawn again from the same RNG.
 
 ``verify`` runs the source in the sandbox (:mod:`synthcompile.sandbox`) and compares its real
-output, whitespace-normalised, with the stored output and with the answer. The family keeps one
-sandbox runner, started on first use and stopped by :meth:`close`.
+output, whitespace-normalised, with the stored output and with the answer. The sandbox runner is a
+per-worker resource (:mod:`synthcompile.worker`): started on first use, kept for every shard the
+worker runs, stopped when the worker exits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from synthcompile.answers import final_block
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.pytrace import TooBig, Tracer
 from synthcompile.sample import Verdict
+from synthcompile import worker
 from synthcompile.sandbox import Limits, SandboxRunner
 
 Feature = Literal["if", "for", "while", "list", "function", "nested"]
@@ -292,10 +294,6 @@ class ProgramTracing(Family):
         "Consider this code:\n{program}\nWrite down everything it prints, one line per print call.",
     )
 
-    def __init__(self, config: ProgramTracingConfig):
-        super().__init__(config)
-        self._sandbox: SandboxRunner | None = None
-
     def generate(self, rng: random.Random) -> Problem:
         for _ in range(ATTEMPTS):
             source = _ProgramBuilder(self.config, rng).program()
@@ -310,9 +308,8 @@ class ProgramTracing(Family):
         raise GenerationFailed(f"{self.name}: no program within the step budget after {ATTEMPTS} attempts")
 
     def sandbox(self) -> SandboxRunner:
-        if self._sandbox is None:
-            self._sandbox = SandboxRunner(self.sandbox_limits)
-        return self._sandbox
+        limits = self.sandbox_limits
+        return worker.resource(("sandbox", limits), lambda: SandboxRunner(limits))
 
     def verify(self, data: dict, answer: str) -> Verdict:
         runner = self.sandbox()
@@ -351,11 +348,6 @@ class ProgramTracing(Family):
             out.append(lines[0][:-1])                            # truncated
         true = normalise_output(problem.answer_text)
         return [w for w in out if normalise_output(w) != true]
-
-    def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
-            self._sandbox = None
 
 
 FAMILY = ProgramTracing
