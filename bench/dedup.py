@@ -47,6 +47,7 @@ import psutil
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthcompile import layout
 from synthcompile.curate.groups import clusters
 from synthcompile.curate.shingles import shingle_hashes
 from synthcompile.executors.local import LocalExecutor
@@ -158,11 +159,12 @@ def run_stage(root: Path, paths: list[str], config: NearDedupConfig, workers: in
             specs = stage.plan(Upstream(tuple(layers)))
             results = ex.run(stage, specs, str(root), 0)
             layers.append((stage.name, stage.role, tuple(r.path for r in results)))
+            if stage.name == NearFilter.name:
+                filtered = [r.name for r in results]
         clock.stop()
     removed = {}
-    for path in Upstream(tuple(layers)).paths(NearFilter.name):
-        name = Path(path).stem
-        for line in (root / NearFilter.name / "removals" / f"{name}.jsonl").read_text().splitlines():
+    for name in filtered:
+        for line in (root / layout.removals(NearFilter.name, name)).read_text().splitlines():
             r = json.loads(line)
             removed[r["id"]] = r["duplicate_of"]
     return clock, removed

@@ -91,6 +91,7 @@ def family_only(family: str, n: int, seconds: float, seed: int, level: int | Non
                 params: dict[str, Any] | None = None) -> tuple[int, float]:
     """A diagnostic beside ``ours``: the family's generate + verify alone, without the stage's
     rendering, hashing and Arrow rows, to show how the time splits between the two."""
+    from synthcompile import worker
     from synthcompile.compilers.logic.registry import get_family
 
     cls = get_family(family)
@@ -103,8 +104,7 @@ def family_only(family: str, n: int, seconds: float, seed: int, level: int | Non
         verified += fam.verify(json.loads(json.dumps(problem.data)), problem.answer_text).passed
         if i % CLOCK_EVERY == 0 and time.process_time() - start > seconds:
             break
-    for fam in made:
-        fam.close()
+    worker.teardown()  # the families' per-worker resources (a sandbox), as a worker's exit would
     return verified, time.process_time() - start
 
 

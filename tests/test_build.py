@@ -119,3 +119,55 @@ def test_sigkill_then_resume_gives_exactly_the_uninterrupted_samples(write_recip
     assert not list(out.rglob("*.tmp"))
     assert shard_bytes(out) == shard_bytes(reference)
     assert sorted(ids(out)) == sorted(ids(reference)) and len(set(ids(out))) == 1100
+
+
+def _cli_build(path: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, "build", str(path), "--out", str(out), "--workers", "1", *extra],
+                          env=cli_env(), capture_output=True, text=True, timeout=300)
+
+
+def test_one_flipped_bit_in_a_shard_is_rebuilt_not_served(write_recipe, tmp_path):
+    """The issue's case: one bit turned "33 + 69" into "33 + 68" and a rerun trusted the shard
+    by its size. Now the sha256 is checked, and the shard rebuilt."""
+    path = write_recipe(RECIPE)
+    root = _build(path, tmp_path / "run", workers=1)
+    reference = shard_bytes(root)
+    victim = sorted(root.glob("samples/logic/*.parquet"))[1]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    victim.write_bytes(bytes(data))
+    proc = _cli_build(path, root)
+    assert proc.returncode == 0, proc.stderr
+    assert "rebuilding 1 shard(s): 1 content differs" in proc.stderr
+    assert shard_bytes(root) == reference
+
+
+def test_overwrite_into_a_run_without_manifest_rebuilds_for_the_edited_recipe(write_recipe, tmp_path):
+    """The issue's case: the manifest gone, --overwrite with an edited recipe reused the old
+    shards (difficulty 1-3 served for a recipe asking for 5) under the new recipe's hash."""
+    path = write_recipe(RECIPE)
+    root = _build(path, tmp_path / "run", workers=1)
+    (root / "manifest.json").unlink()
+    edited = write_recipe(RECIPE.replace("difficulty: [2, 3]", "difficulty: [5]"), name="edited.yaml")
+    assert _cli_build(edited, root).returncode == 2  # not a run any more: refused without --overwrite
+    proc = _cli_build(edited, root, "--overwrite")
+    assert proc.returncode == 0, proc.stderr
+    levels = set()
+    for p in root.glob("samples/logic/pointer_chasing-*.parquet"):
+        levels |= set(pq.read_table(p, columns=["difficulty"])["difficulty"].to_pylist())
+    assert levels == {5}
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert manifest["recipe"]["hash"] == load_recipe(edited).content_hash()
+    # The arithmetic generator did not change: its shards were kept, not rebuilt.
+    assert "logic: resuming, 5/8 shards already complete" in proc.stderr
+
+
+def test_a_run_of_the_old_layout_gets_a_clear_message(write_recipe, tmp_path):
+    path = write_recipe(RECIPE)
+    old = tmp_path / "old"
+    (old / "logic" / "shards").mkdir(parents=True)
+    (old / "manifest.json").write_text(json.dumps({"recipe": {"hash": "x"}, "stages": {}}))
+    for command in (["stats", str(old)], ["build", str(path), "--out", str(old)]):
+        proc = subprocess.run([*CLI, *command], env=cli_env(), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert "older synthcompile (run layout 1" in proc.stderr and "--overwrite" in proc.stderr

@@ -22,7 +22,11 @@ from synthcompile import layout
 from synthcompile.executors.local import LocalExecutor
 from synthcompile.pipeline import run_stages
 from synthcompile.run import RunDir
+from synthcompile.sample import SAMPLE_SCHEMA, to_table
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 from tests import contract_stages
+from tests.curate.helpers import run_stages as run_planted
+from tests.curate.helpers import sample
 from tests.conftest import ROOT, cli_env
 from tests.contract_stages import CountStage, HttpStage, OtherStage, SideStage, SumStage
 
@@ -295,3 +299,42 @@ def test_ray_worker_killed_mid_shard_retries_from_the_journal(local_ray, tmp_pat
     assert sum(s.get("replayed", 0) for s in stats) > 0  # the retry resumed from the journal
     shards = run.stage_shards("http")
     assert [(run.root / p).read_bytes() for p in shards] == [(reference.root / p).read_bytes() for p in shards]
+
+
+class Rephrase(Stage):
+    """A transform: every sample rewritten twice (1:2), as an LLM rephrase would."""
+
+    name = "rephrase"
+    role = Role.TRANSFORM
+    schema = SAMPLE_SCHEMA
+
+    def plan(self, upstream: Upstream) -> list[ShardSpec]:
+        return [ShardSpec(self.name, i, Path(p).stem, {"input": p}, inputs=(p,))
+                for i, p in enumerate(upstream.samples())]
+
+    def run_shard(self, spec: ShardSpec, ctx: ShardContext):
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(ctx.run_root / spec.params["input"]).to_pylist()
+        out = [sample(f"{r['text']} ({how})", r["split"]) for r in rows for how in ("again", "once more")]
+        ctx.stats["input"] += len(rows)
+        yield to_table(out)
+
+
+def test_a_transform_stage_replaces_the_stream_without_counting_as_new_or_lost(tmp_path):
+    from synthcompile.curate.exact import exact_stages
+    from synthcompile.report.html import _curation
+    from synthcompile.stats import compute_stats
+
+    texts = [[sample(f"fact {i}") for i in range(10)], [sample("fact 0"), sample("fact 11")]]
+    run = run_planted(tmp_path / "run", texts, [Rephrase(), *exact_stages(4)])
+    stats = compute_stats(run)
+    assert stats["samples"] == 12  # the compiled samples, once
+    assert [(s["stage"], s["role"], s["rows"]) for s in stats["stream"]] == [
+        ("planted", "compile", 12), ("rephrase", "transform", 24), ("dedup_exact", "curate", 22)]
+    curated = run.stage_shards("dedup_exact")
+    assert all(p.startswith("curated/") for p in curated)  # the last curate stage is the corpus
+    assert "samples removed" in _curation(run, run.manifest())
+    from synthcompile.curate import removal_summary
+
+    assert removal_summary(run)["dedup_exact"]["removed"] == 2  # "fact 0" twice, rewritten twice

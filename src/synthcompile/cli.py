@@ -127,6 +127,9 @@ def _print_stats(data: dict) -> None:
     table.add_row("[bold]total", "", f"[bold]{data['samples']:,}", f"[bold]{data['verified']:,}",
                   f"[bold]{data['pass_rate']:.2%}" if data["samples"] else "-", f"[bold]{data['tokens']:,}")
     out.print(table)
+    if len(data["stream"]) > 1:
+        said = {"compile": "compiled", "transform": "rewritten", "curate": "kept"}
+        out.print("samples: " + " -> ".join(f"{s['stage']} {s['rows']:,} {said[s['role']]}" for s in data["stream"]))
 
 
 @app.command()

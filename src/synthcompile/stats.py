@@ -42,7 +42,7 @@ def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any
                 b["samples"] += 1
                 b["verified"] += int(ok)
                 b["tokens"] += n_tokens
-    out = {"stages": stages, **_finish(total), "families": {}}
+    out = {"stages": stages, **_finish(total), "stream": stream(run), "families": {}}
     for name in sorted(families):
         fam = families[name]
         out["families"][name] = {
@@ -57,3 +57,12 @@ def _finish(bucket: dict[str, int]) -> dict[str, Any]:
     n = bucket["samples"]
     return {"samples": n, "verified": bucket["verified"], "tokens": bucket["tokens"],
             "pass_rate": round(bucket["verified"] / n, 6) if n else None}
+
+
+def stream(run: RunDir) -> list[dict[str, Any]]:
+    """The sample stream's stages in order, with the rows each wrote: compile stages add samples,
+    transform stages rewrite them (1:1 or 1:n: neither new samples nor losses), curate stages keep
+    some. The stats above count the compiled samples."""
+    entries = run.manifest()["stages"]
+    return [{"stage": name, "role": e["role"], "rows": e["rows"]} for name, e in entries.items()
+            if e.get("role") in ("compile", "transform", "curate")]

@@ -45,7 +45,7 @@ from synthcompile.curate.stream import PROBE, FilterStage, Removal, read_stream_
 from synthcompile.errors import UserError
 from synthcompile.curate.config import DecontamConfig, EvalSet
 from synthcompile.sample import normalise_text
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 
 def read_eval_set(spec: EvalSet) -> list[str]:
@@ -77,7 +77,7 @@ def read_eval_set(spec: EvalSet) -> list[str]:
 
 class DecontamReferences(Stage):
     name = "decontam_references"
-    role = "index"
+    role = Role.INDEX
     schema = REFERENCE_SCHEMA
 
     def __init__(self, config: DecontamConfig):

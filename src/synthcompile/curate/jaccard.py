@@ -22,7 +22,7 @@ from synthcompile.curate.shuffle import BucketReduce, with_bucket
 from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, read_stream_columns
 from synthcompile.partition import bucket_count, by_bucket, hash_bucket, read_bucket
 from synthcompile.curate.config import NearDedupConfig
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 REASON = "near_duplicate"
 # Pair rows per output batch of the shingles stage: bounds what it holds when one row (the first
@@ -161,7 +161,7 @@ class NearGroups(Stage):
     """One shard: clusters of confirmed pairs; all but each cluster's first row are removed."""
 
     name = "dedup_near_groups"
-    role = "index"
+    role = Role.INDEX
     schema = REMOVAL_SCHEMA
 
     def __init__(self, shards_per_bucket: int):

@@ -41,7 +41,7 @@ from synthcompile.curate.stream import IndexedFilterStage, REMOVAL_SCHEMA, candi
 from synthcompile.errors import UserError
 from synthcompile.partition import bucket_count
 from synthcompile.curate.config import SemanticDedupConfig
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 REASON = "semantic_duplicate"
 DIM = 384
@@ -102,7 +102,7 @@ def nearest(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
 
 class SemanticCentroids(Stage):
     name = "dedup_semantic_centroids"
-    role = "index"
+    role = Role.INDEX
     schema = pa.schema([pa.field("centroid", pa.list_(pa.float32(), DIM), nullable=False)])
 
     def __init__(self, config: SemanticDedupConfig, shards_per_bucket: int):

@@ -18,13 +18,13 @@ import pyarrow as pa
 
 from synthcompile.curate.stream import stream_specs
 from synthcompile.partition import bucket_count, by_bucket, read_bucket
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 
 class StreamMap(Stage):
     """One shard per stream shard (params ``input``, ``position``, ``buckets``)."""
 
-    role = "index"
+    role = Role.INDEX
 
     def __init__(self, shards_per_bucket: int):
         self.shards_per_bucket = shards_per_bucket
@@ -48,7 +48,7 @@ class StreamMap(Stage):
 class BucketReduce(Stage):
     """One shard per bucket of ``map_stage`` (params ``maps``, ``bucket``, ``buckets``)."""
 
-    role = "index"
+    role = Role.INDEX
     map_stage: str
 
     def __init__(self, shards_per_bucket: int):

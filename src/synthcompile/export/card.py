@@ -26,7 +26,7 @@ from synthcompile.export.layout import (CARD, DIVERSITY, TOKEN_INDEX, TOKEN_SUFF
 from synthcompile.export.pack import TEXT_SCHEMA
 from synthcompile.export.tokenizer import read_tokenizer, token_dtype
 from synthcompile.export.config import ExportSection
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 FORMAT = "synthcompile.tokens"
 FORMAT_VERSION = 1
@@ -68,7 +68,7 @@ def _feature(name: str | None, t: pa.DataType) -> dict[str, Any]:
 
 class CardStage(Stage):
     name = "card"
-    role = "export"
+    role = Role.EXPORT
     schema = CARD_SCHEMA
 
     def __init__(self, section: ExportSection, recipe_name: str, recipe_hash: str):

@@ -39,7 +39,7 @@ from synthcompile.export.tokenize import TOKENIZED_SCHEMA
 from synthcompile.partition import BUCKET, bucket_count, by_bucket
 from synthcompile.export.config import BalanceSection, MixSection
 from synthcompile.sample import SAMPLE_SCHEMA
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 PROBE_STAGE = "probe"
 # A document's fixed cost in a pack part, in tokens: measured on logic and memory rows, a row
@@ -83,7 +83,7 @@ def n_stages(mix: MixSection | None) -> int:
 
 class MixPlanStage(Stage):
     name = "mix_plan"
-    role = "export"
+    role = Role.EXPORT
     schema = PLAN_SCHEMA
 
     def __init__(self, balance: BalanceSection | None, mix: MixSection | None, atoms: AtomSpec):
@@ -119,7 +119,7 @@ class MixStage(Stage):
     """Per tokenized shard: each kept document's stage and part; rows scattered by part."""
 
     name = "mix"
-    role = "export"
+    role = Role.EXPORT
     schema = MIX_SCHEMA
 
     def __init__(self, mix: MixSection | None, atoms: AtomSpec):

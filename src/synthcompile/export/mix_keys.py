@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from synthcompile.partition import row_group_stats
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 BITS = 10
 BINS = 1 << BITS  # selection-key bins: planner memory is atoms x BINS x 16 bytes
@@ -89,7 +89,7 @@ class MixHistogramStage(Stage):
     """Per tokenized shard: documents and tokens per (atom, selection-key bin), training split."""
 
     name = "mix_histogram"
-    role = "export"
+    role = Role.EXPORT
     schema = HIST_SCHEMA
 
     def __init__(self, atoms: AtomSpec):

@@ -22,7 +22,7 @@ from synthcompile.partition import bucket_count, read_bucket_with_start
 from synthcompile.export.config import MixSection, PackSection
 from synthcompile.export.layout import ExportLayout, token_file_name
 from synthcompile.sample import SAMPLE_SCHEMA
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 TEXT_SCHEMA = pa.schema(list(SAMPLE_SCHEMA) + [
     pa.field("mix_stage", pa.string(), nullable=False),
@@ -53,7 +53,7 @@ def pack_documents(values: np.ndarray, lengths: np.ndarray, eos: int, seq_len: i
 
 class PackStage(Stage):
     name = "pack"
-    role = "export"
+    role = Role.EXPORT
     schema = TEXT_SCHEMA
 
     def __init__(self, section: PackSection | None, mix: MixSection | None):

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from synthcompile.export.tokenizer import encode_documents, read_tokenizer
 from synthcompile.sample import SAMPLE_SCHEMA
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 # Small row groups: a look-up of a selection-key range reads 256 rows per shard.
 ROW_GROUP = 256
@@ -57,7 +57,7 @@ def document_keys(seed: int, ids: list[str]) -> tuple[pa.Array, pa.Array]:
 
 class TokenizeStage(Stage):
     name = "tokenize"
-    role = "export"
+    role = Role.EXPORT
     schema = TOKENIZED_SCHEMA
 
     def __init__(self, mix_seed: int):

@@ -21,7 +21,7 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 
 from synthcompile.errors import UserError
 from synthcompile.export.config import TokenizerSection
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Role, ShardContext, ShardSpec, Stage, Upstream
 
 TOKENIZER_SCHEMA = pa.schema([
     pa.field("tokenizer_json", pa.string(), nullable=False),
@@ -132,7 +132,7 @@ class TokenizerStage(Stage):
     """One shard: the tokenizer as JSON in a one-row table (resumable like any other shard)."""
 
     name = "tokenizer"
-    role = "export"
+    role = Role.EXPORT
     schema = TOKENIZER_SCHEMA
 
     def __init__(self, section: TokenizerSection):

@@ -72,14 +72,14 @@ def _stage_stats(run: RunDir, stage: str) -> dict[str, int]:
 
 def _curation(run: RunDir, manifest: dict[str, Any]) -> str:
     stages = manifest["stages"]
+    from synthcompile.curate.stream import removal_summary
+
     curate = [name for name, e in stages.items() if e.get("role") == "curate"]
     parts = []
-    before = sum(e["rows"] for e in stages.values() if e.get("role") == "compile")
-    removed = []
-    for name in curate:
-        after = stages[name]["rows"]
-        removed.append((name, before - after))
-        before = after
+    # What each filter counted itself: a transform stage before curation (1:n) changes the row
+    # count without removing anything.
+    summary = removal_summary(run)
+    removed = [(name, summary[name]["removed"]) for name in curate]
     if removed:
         parts.append(_bars([n for n, _ in removed], [r for _, r in removed], "samples removed"))
         for name in curate:

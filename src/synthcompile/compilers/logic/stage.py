@@ -65,16 +65,24 @@ class LogicStage(Stage):
         self.section = section
         self.shard_size = shard_size
 
+    def shaped_by(self) -> dict:
+        """Only the shard size: each spec carries the hash of its own generator's config, so an
+        edited generator rebuilds its shards and no other's."""
+        return {"shard_size": self.shard_size}
+
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         specs: list[ShardSpec] = []
         for gen in self.section.generators:
             stem = gen.key.replace(":", "_").replace("/", "_")
+            # A family's version is its code's: bumping it rebuilds that family's shards.
+            config = params_hash({"generator": gen.model_dump(mode="json"), "forms": gen.forms or self.section.forms,
+                                  "family_version": get_family(gen.family).version})
             for split, count in (("train", gen.count), ("probe", gen.probes)):
                 for shard, start in enumerate(range(0, count, self.shard_size)):
                     specs.append(ShardSpec(
                         stage=self.name, index=len(specs), name=f"{stem}-{split}-{shard:05d}",
                         params={"generator": gen.key, "split": split, "start": start,
-                                "stop": min(start + self.shard_size, count)}))
+                                "stop": min(start + self.shard_size, count), "config": config}))
         return specs
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
