@@ -103,7 +103,8 @@ def main() -> None:
         rows = []
         if args.before:
             src = old_src(args.before, scratch / "before-src")
-            rows.append((f"build, {args.before} (baseline)", *cli_build(args.recipe, scratch / "before", args.workers, src)))
+            before = cli_build(args.recipe, scratch / "before", args.workers, src)
+            rows.append((f"build, {args.before} (baseline)", *before))
         wall, cpu = cli_build(args.recipe, scratch / "after", args.workers)
         rows.append(("build, this commit", wall, cpu))
         rows.append(("no-op rerun (every shard checked)", *cli_build(args.recipe, scratch / "after", args.workers)))

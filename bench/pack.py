@@ -21,7 +21,6 @@ tokens (all documents, the tokenize stage's count) per second of CPU time of thi
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -33,7 +32,7 @@ from synthcompile.executors.local import LocalExecutor
 from synthcompile.export.tokenizer import read_tokenizer
 from synthcompile.pipeline import build, stages_for
 from synthcompile.recipe import load_recipe
-from synthcompile.run import execute_shard
+from synthcompile.run import RunDir, execute_shard
 from synthcompile.stage import ShardSpec
 
 RECIPE = """
@@ -51,11 +50,12 @@ export:
 TIMED = ("tokenize", "mix_histogram", "mix_plan", "mix", "pack")
 
 
-def specs_of(root: Path, stage: str) -> list[ShardSpec]:
-    """A built stage's shard specs, from its completion markers."""
+def specs_of(run: RunDir, stage: str) -> list[ShardSpec]:
+    """A built stage's shard specs (with the path and fingerprint the build gave them), from its
+    completion markers."""
     out = []
-    for marker in sorted((root / stage / "completions").glob("*.json")):
-        spec = json.loads(marker.read_text())["spec"]
+    for marker in run.markers(stage):
+        spec = marker["spec"]
         out.append(ShardSpec(**{**spec, "inputs": tuple(spec["inputs"])}))
     return sorted(out, key=lambda s: s.index)
 
@@ -84,9 +84,10 @@ def main() -> None:
                                   docs=args.docs, seq_len=args.seq_len))
     recipe = load_recipe(path)
     with LocalExecutor(1) as ex:
-        run = build(recipe, root / "run", ex, recipe_file=path).root
+        built = build(recipe, root / "run", ex, recipe_file=path)
+    run = built.root
     stages = {s.name: s for s in stages_for(recipe)}
-    specs = {name: specs_of(run, name) for name in TIMED}
+    specs = {name: specs_of(built, name) for name in TIMED}
     samples = [p for spec in specs["tokenize"] for p in spec.inputs]
     texts = [t for p in samples for t in pq.read_table(run / p, columns=["text"])["text"].to_pylist()]
     tok, _, _ = read_tokenizer(run, specs["tokenize"][0].params["tokenizer"])

@@ -81,6 +81,7 @@ def build(
         run = run_build(r, target, ex, recipe_file=recipe, overwrite=overwrite,
                         progress=BuildProgress(bar), rebuild=rebuild or ())
     _print_stats(compute_stats(run))
+    _print_quarantine(run)
     out.print(f"\n[bold green]done[/]: {run.root.resolve()}  (manifest: {run.manifest_path})")
     from synthcompile.report.html import write_report
 
@@ -109,6 +110,17 @@ def stats(run: RunArg, as_json: Annotated[bool, typer.Option("--json", help="mac
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
     else:
         _print_stats(data)
+
+
+def _print_quarantine(run) -> None:
+    """Bad inputs the build set aside (quarantine.json), per stage, with the top reasons."""
+    from synthcompile import layout
+
+    summary = json.loads((run.root / layout.QUARANTINE).read_text())
+    for stage, entry in summary.items():
+        reasons = ", ".join(f"{r['count']:,} {r['reason']}" for r in entry["by_reason"][:3])
+        out.print(f"[yellow]{stage}: {entry['total']:,} bad inputs quarantined[/] ({reasons}; "
+                  f"{run.root / layout.QUARANTINE})", highlight=False)
 
 
 def _print_stats(data: dict) -> None:

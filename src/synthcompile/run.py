@@ -246,13 +246,16 @@ class RunDir:
                 if path.name.removesuffix(suffix) not in names:
                     path.unlink()
 
-    def remove_unplanned(self, stages: Iterable[str]) -> None:
-        """Drop the folders of stages the recipe no longer has."""
-        keep = set(stages)
+    def remove_unplanned(self, roles: dict[str, str]) -> None:
+        """Drop the folders of stages the recipe no longer has (by stage name, and the curated
+        corpus and the export when it has no curate or export stage)."""
         for parent in (self.root / layout.SAMPLES, self.root / layout.WORK):
             for folder in parent.iterdir() if parent.is_dir() else ():
-                if folder.is_dir() and folder.name not in keep:
+                if folder.is_dir() and folder.name not in roles:
                     shutil.rmtree(folder)
+        for role, folder in (("curate", layout.CURATED), ("export", layout.EXPORT)):
+            if role not in roles.values() and (self.root / folder).is_dir():
+                shutil.rmtree(self.root / folder)
 
     def write_manifest(self, recipe: dict[str, Any], stages: dict[str, list[ShardResult]],
                        roles: dict[str, str], versions: dict[str, str] | None = None) -> None:

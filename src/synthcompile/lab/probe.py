@@ -79,7 +79,7 @@ def probe_split(row: dict) -> str:
 def probe_type(row: dict) -> str:
     data = json.loads(row["structured"])
     seen = f"{SEEN}:" if row["split"] == SEEN else ""  # own majority baselines, own table rows
-    if row["compiler"] == "memory" and "path" in data:
+    if "path" in data:  # a relation path (memory questions): the type is the path
         return f"{seen}{row['family']}:{'/'.join(data['path'])}"
     return f"{seen}{row['family']}:d{row['difficulty']}"
 
