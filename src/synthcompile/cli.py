@@ -139,6 +139,16 @@ def _print_stats(data: dict) -> None:
     table.add_row("[bold]total", "", f"[bold]{data['samples']:,}", f"[bold]{data['verified']:,}",
                   f"[bold]{data['pass_rate']:.2%}" if data["samples"] else "-", f"[bold]{data['tokens']:,}")
     out.print(table)
+    audit = data.get("audit")
+    if audit is not None:
+        flags = audit["flagged"]
+        colour = "yellow" if flags else "green"
+        out.print(f"[{colour}]shortcut audit: {len(flags)} of {audit['groups']} groups flagged[/]")
+        for f in flags[:10]:
+            kind = f" {f['kind']}" if f["kind"] else ""
+            out.print(f"  [yellow]{f['family']} d{f['difficulty']}{kind}[/]: {f['reason']}", highlight=False)
+        if len(flags) > 10:
+            out.print(f"  ... {len(flags) - 10} more (stats --json, report.html)")
     if len(data["stream"]) > 1:
         said = {"compile": "compiled", "transform": "rewritten", "curate": "kept"}
         out.print("samples: " + " -> ".join(f"{s['stage']} {s['rows']:,} {said[s['role']]}" for s in data["stream"]))

@@ -2,7 +2,8 @@
 
 A component owns its recipe section (a pydantic model in its own package's ``config.py``) and
 declares, in one :class:`Component`, the stages it adds to a build, the second-pass checks of
-its section, the verifier the lab scores answers with, and what ``list`` and ``inspect`` show.
+its section, the verifier the lab scores answers with, what ``list`` and ``inspect`` show, and a
+gate that may fail a finished build.
 :mod:`synthcompile.recipe` composes the recipe from this list; the pipeline, the lab's prober
 and the CLI loop over it and name no component. Adding a compiler is one package with a
 ``component.py`` and one line in :data:`BUILTIN`.
@@ -24,14 +25,15 @@ if TYPE_CHECKING:
     from synthcompile.sample import Verdict
     from synthcompile.stage import Stage
 
-Kind = Literal["compiler", "curate", "export"]
-KIND_ORDER: dict[str, int] = {"compiler": 0, "curate": 1, "export": 2}  # the data flow, left to right
+Kind = Literal["compiler", "curate", "audit", "export"]
+KIND_ORDER: dict[str, int] = {"compiler": 0, "curate": 1, "audit": 2, "export": 3}  # the data flow
 
 # The built-in components, in pipeline order within each kind: one module each, holding COMPONENT.
 BUILTIN = (
     "synthcompile.compilers.logic.component",
     "synthcompile.compilers.memory.component",
     "synthcompile.curate.component",
+    "synthcompile.audit.component",
     "synthcompile.export.component",
 )
 
@@ -46,6 +48,8 @@ VerifierHook = Callable[[Any], Scorer]
 CatalogueHook = Callable[[], "list[tuple[str, str, str, str]]"]
 # a sample row -> extra (title, body) sections `synthcompile inspect` shows for it.
 DescribeHook = Callable[[dict], "list[tuple[str, str]]"]
+# (run, section) after a build: raise a UserError to fail it (e.g. the audit's flags).
+GateHook = Callable[[Any, Any], None]
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ class Component:
     verifier: VerifierHook | None = None
     catalogue: CatalogueHook | None = None
     describe: DescribeHook | None = None
+    gate: GateHook | None = None
+    default_on: bool = False        # the section is there with its defaults unless the recipe says null
 
     def __post_init__(self) -> None:
         if self.kind not in KIND_ORDER:

@@ -46,7 +46,11 @@ def build(recipe: RecipeBase, out: str | Path, executor: Executor, *, recipe_fil
     stages = stages_for(recipe)
     _check_rebuild(rebuild, [s.name for s in stages])
     run.prepare(info["hash"], recipe_file, overwrite=overwrite)
-    return run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
+    run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
+    for component, section in recipe.sections():  # e.g. the audit's flags, when they fail a build
+        if component.gate is not None:
+            component.gate(run, section)
+    return run
 
 
 def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict, *,

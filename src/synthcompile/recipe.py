@@ -63,7 +63,8 @@ class RecipeBase(StrictModel):
 @lru_cache(maxsize=8)
 def _model_for(registered: tuple[components.Component, ...]) -> type[RecipeBase]:
     fields: dict[str, Any] = {
-        c.name: (c.config | None, Field(None, description=c.description)) for c in registered}
+        c.name: (c.config | None, Field(default_factory=c.config, description=c.description) if c.default_on
+                 else Field(None, description=c.description)) for c in registered}
     model = create_model("Recipe", __base__=RecipeBase, __module__=__name__, **fields)
     return model
 

@@ -42,7 +42,7 @@ def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any
                 b["samples"] += 1
                 b["verified"] += int(ok)
                 b["tokens"] += n_tokens
-    out = {"stages": stages, **_finish(total), "stream": stream(run), "families": {}}
+    out = {"stages": stages, **_finish(total), "stream": stream(run), "audit": audit_summary(run), "families": {}}
     for name in sorted(families):
         fam = families[name]
         out["families"][name] = {
@@ -66,3 +66,15 @@ def stream(run: RunDir) -> list[dict[str, Any]]:
     entries = run.manifest()["stages"]
     return [{"stage": name, "role": e["role"], "rows": e["rows"]} for name, e in entries.items()
             if e.get("role") in ("compile", "transform", "curate")]
+
+
+def audit_summary(run: RunDir) -> dict[str, Any] | None:
+    """The shortcut audit's verdict: groups judged and the flagged ones (None: the audit is off)."""
+    from synthcompile.audit import results
+
+    rows = results(run)
+    if rows is None:
+        return None
+    return {"groups": len(rows), "flagged": [
+        {k: r[k] for k in ("family", "difficulty", "kind", "rows", "majority", "majority_share", "best",
+                           "gain", "reason")} for r in rows if r["flagged"]]}

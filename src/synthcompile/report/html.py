@@ -95,6 +95,33 @@ def _curation(run: RunDir, manifest: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _audit(run: RunDir) -> str:
+    from synthcompile.audit import results
+
+    rows = results(run)
+    if rows is None:
+        return '<p class="note">The audit is off in this recipe (audit: null).</p>'
+    flagged = sum(r["flagged"] for r in rows)
+    head = (f"<p>{len(rows)} groups (family x level x question kind) of training answers; "
+            f"<b>{flagged} flagged</b>: a trivial predictor beats the majority baseline by more than "
+            f"the margin on held-out rows, or one answer dominates a small answer space.</p>")
+    return head + _table(["family", "level", "kind", "rows", "answers", "majority share", "baseline",
+                          "best trivial predictor", "its gain", "flag"],
+                         [[r["family"], r["difficulty"], r["kind"], f"{r['rows']:,}", r["distinct"],
+                           f"{r['majority_share']:.0%}", f"{r['baseline']:.0%}", r["best"], f"{r['gain']:+.1%}",
+                           r["reason"] or ""] for r in rows])
+
+
+def _quarantine(run: RunDir) -> str:
+    path = run.root / layout.QUARANTINE
+    summary = json.loads(path.read_text()) if path.is_file() else {}
+    if not summary:
+        return '<p class="note">No input was quarantined.</p>'
+    rows = [[stage, r["reason"], f"{r['count']:,}", json.dumps(r["examples"][0], default=str)[:200]]
+            for stage, entry in summary.items() for r in entry["by_reason"]]
+    return _table(["stage", "reason", "rows", "first example"], rows)
+
+
 TOP_VALUES = 20  # values plotted per axis; the rest are summed into one bar
 
 
@@ -149,6 +176,8 @@ def build_report(run: RunDir) -> str:
     sections.append(("tokens", "Tokens per family",
                      f"<p>{what}</p>" + _bars(list(tokens), list(tokens.values()), "tokens")))
     sections.append(("curation", "Curation: removals per stage", _curation(run, manifest)))
+    sections.append(("audit", "Shortcut audit", _audit(run)))
+    sections.append(("quarantine", "Quarantined inputs", _quarantine(run)))
     sections.append(("verification", "Verification pass rates",
                      _bars(list(families), [100 * (d["pass_rate"] or 0) for d in families.values()],
                            "% verified", "{:.1f}%")))
