@@ -6,7 +6,8 @@
 1. ``--before REV``: the same recipe built by the CLI of an earlier commit (its ``src/`` from
    ``git archive``, first on ``PYTHONPATH``) and by this one, one after the other, each into an
    empty directory: wall time and CPU time (the CLI and all its workers). The baseline is the
-   earlier commit, measured in the same run.
+   earlier commit, measured in the same run; this commit is built with the shortcut audit off
+   (the same work) and on (as the recipe says).
 2. A no-op rerun of the finished build (every shard is checked: marker, version, fingerprint,
    sha256 of the shard and its side files, streamed from disk): wall and CPU time, against the
    full build.
@@ -105,6 +106,10 @@ def main() -> None:
             src = old_src(args.before, scratch / "before-src")
             before = cli_build(args.recipe, scratch / "before", args.workers, src)
             rows.append((f"build, {args.before} (baseline)", *before))
+            # The same work as the baseline: the shortcut audit (a new stage) switched off.
+            no_audit = scratch / "no-audit.yaml"
+            no_audit.write_text(args.recipe.read_text() + "\naudit: null\n")
+            rows.append(("build, this commit, audit: null", *cli_build(no_audit, scratch / "no-audit", args.workers)))
         wall, cpu = cli_build(args.recipe, scratch / "after", args.workers)
         rows.append(("build, this commit", wall, cpu))
         rows.append(("no-op rerun (every shard checked)", *cli_build(args.recipe, scratch / "after", args.workers)))

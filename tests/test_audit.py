@@ -23,27 +23,25 @@ def _row(i: int, question: str, answer: str, family: str = "logic.planted") -> S
                   generator_version="1", params_hash="0", rng_seed=0)
 
 
-def _balanced(n: int, seed: int = 0) -> list[Sample]:
-    """Yes/no half and half, rule count independent of the answer."""
+def _rule_questions(n: int, seed: int, answer, family: str = "logic.planted") -> list[Sample]:
+    """Questions over 2-6 rules; ``answer(k, rng)`` gives the answer for k rules."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
         k = rng.randint(2, 6)
         rules = "\n".join(rng.sample(RULES, k))
-        out.append(_row(i, f"Rules:\n{rules}\nQuestion {i}: can we derive it?", rng.choice(["yes", "no"])))
+        out.append(_row(i, f"Rules:\n{rules}\nQuestion {i}: can we derive it?", answer(k, rng), family))
     return out
+
+
+def _balanced(n: int, seed: int = 0) -> list[Sample]:
+    """Yes/no half and half, rule count independent of the answer."""
+    return _rule_questions(n, seed, lambda k, rng: rng.choice(["yes", "no"]))
 
 
 def _planted(n: int, seed: int = 1) -> list[Sample]:
     """The answer is 'yes' exactly when there are more than 4 rules: counting lines beats reasoning."""
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        k = rng.randint(2, 6)
-        rules = "\n".join(rng.sample(RULES, k))
-        out.append(_row(i, f"Rules:\n{rules}\nQuestion {i}: can we derive it?", "yes" if k > 4 else "no",
-                        family="logic.shortcut"))
-    return out
+    return _rule_questions(n, seed, lambda k, rng: "yes" if k > 4 else "no", family="logic.shortcut")
 
 
 def _judge(samples: list[Sample], **kw) -> object:
@@ -101,7 +99,7 @@ def test_audit_fail_makes_a_flagged_build_exit_2(write_recipe, tmp_path):
                           env=cli_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "the shortcut audit flagged" in proc.stderr and "logic.arithmetic d1" in proc.stderr
-    assert (tmp_path / "run" / "manifest.json").exists()  # written first, so the flags can be read
+    assert (tmp_path / "run" / "report.html").exists()  # written first, so the flags can be read
     ok = write_recipe("name: flagged\nseed: 1\nshard_size: 500\naudit: {fail: true}\n"
                       "logic:\n  generators:\n    - {family: arithmetic, count: 600, difficulty: [1]}\n",
                       name="ok.yaml")

@@ -66,6 +66,7 @@ def build(
     """Compile RECIPE into a run directory of verified Parquet shards; resumes an interrupted build."""
     from synthcompile.executors import make_executor
     from synthcompile.pipeline import build as run_build
+    from synthcompile.pipeline import check_gates
     from synthcompile.recipe import load_recipe
     from synthcompile.stats import compute_stats
 
@@ -79,13 +80,14 @@ def build(
     with make_executor(kind, workers or r.executor.workers, address or r.executor.address) as ex, \
             Progress(*columns, console=err, transient=False) as bar:
         run = run_build(r, target, ex, recipe_file=recipe, overwrite=overwrite,
-                        progress=BuildProgress(bar), rebuild=rebuild or ())
+                        progress=BuildProgress(bar), rebuild=rebuild or (), gates=False)
     _print_stats(compute_stats(run))
     _print_quarantine(run)
     out.print(f"\n[bold green]done[/]: {run.root.resolve()}  (manifest: {run.manifest_path})")
     from synthcompile.report.html import write_report
 
     out.print(f"report: {write_report(run).resolve()}")
+    check_gates(r, run)  # after the summary and the report, so a failed build can be read
 
 
 @app.command()

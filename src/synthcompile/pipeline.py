@@ -38,19 +38,27 @@ def stages_for(recipe: RecipeBase) -> list[Stage]:
 
 
 def build(recipe: RecipeBase, out: str | Path, executor: Executor, *, recipe_file: Path | None = None,
-          overwrite: bool = False, progress: Progress | None = None, rebuild: Iterable[str] = ()) -> RunDir:
+          overwrite: bool = False, progress: Progress | None = None, rebuild: Iterable[str] = (),
+          gates: bool = True) -> RunDir:
     """Run every stage of ``recipe`` into ``out``; complete shards of an earlier run are kept
-    (see :func:`run_stages`)."""
+    (see :func:`run_stages`). Then the components' gates (:func:`check_gates`), unless
+    ``gates`` is false (the CLI runs them itself, after writing the summary and the report)."""
     run = RunDir(out)
     info = {"name": recipe.name, "hash": recipe.content_hash(), "seed": recipe.seed}
     stages = stages_for(recipe)
     _check_rebuild(rebuild, [s.name for s in stages])
     run.prepare(info["hash"], recipe_file, overwrite=overwrite)
     run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
-    for component, section in recipe.sections():  # e.g. the audit's flags, when they fail a build
+    if gates:
+        check_gates(recipe, run)
+    return run
+
+
+def check_gates(recipe: RecipeBase, run: RunDir) -> None:
+    """Let each component fail a finished build (a UserError), e.g. the audit when its flags fail it."""
+    for component, section in recipe.sections():
         if component.gate is not None:
             component.gate(run, section)
-    return run
 
 
 def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict, *,
