@@ -211,6 +211,10 @@ def test_malformed_triple_files_are_quarantined_and_the_build_goes_on(tmp_path):
     recipe.write_text("name: kg\nseed: 1\nmemory:\n  seed:\n    triples:\n"
                       "      entities: ../data/entities.jsonl\n      triples: ../data/triples.jsonl\n"
                       "  probes: {entity_holdout: 0}\n")
+    # 3 bad rows of 9: more than the 5% a build accepts by default, which fails it, naming why.
+    with pytest.raises(UserError, match=r"3 of 9 seed rows \(33%\) were quarantined.*1 x bad JSON"):
+        _build(recipe, tmp_path / "refused")
+    recipe.write_text(recipe.read_text() + "  max_quarantined: 1\n")
     root = _build(recipe, tmp_path / "run")
     rows = _rows(root)
     assert rows and all(r["verdict"]["passed"] for r in rows)
@@ -248,7 +252,8 @@ def test_a_graph_with_no_good_rows_still_records_its_quarantine(tmp_path):
     (tmp_path / "e.csv").write_text("id,label\nx,Nameless\n")  # no 'name' column: every row bad
     (tmp_path / "t.csv").write_text("subject,relation,object\nx,knows,y\n")
     recipe = tmp_path / "kg.yaml"
-    recipe.write_text("name: empty\nmemory:\n  seed:\n    triples: {entities: e.csv, triples: t.csv}\n")
+    recipe.write_text("name: empty\nmemory:\n  seed:\n    triples: {entities: e.csv, triples: t.csv}\n"
+                      "  max_quarantined: 1\n")
     root = _build(recipe, tmp_path / "run")
     assert _rows(root) == []
     lines = (root / "work" / "memory" / "quarantine" / "entities-00000.jsonl").read_text().splitlines()

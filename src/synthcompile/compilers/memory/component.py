@@ -62,7 +62,27 @@ def _describe(row: dict) -> list[tuple[str, str]]:
     return [("question kind", f"{data.get('kind')}  path {path}  probe {data.get('probe') or '-'}")]
 
 
+def _gate(run: Any, section: MemorySection) -> None:
+    """No silent loss: too large a share of the seed rows quarantined fails the build."""
+    import json
+    from collections import Counter
+
+    from synthcompile import layout
+    from synthcompile.errors import UserError
+
+    markers = list(run.markers("memory"))
+    first = markers[0]["stats"] if markers else {}
+    bad, loaded = first.get("seed_rows_quarantined", 0), first.get("seed_rows_loaded", 0)
+    if bad and bad / (bad + loaded) > section.max_quarantined:
+        quarantine = run.path(layout.quarantine("memory", markers[0]["name"]))
+        reasons = Counter(json.loads(line)["reason"] for line in quarantine.read_text().splitlines())
+        top = "; ".join(f"{n:,} x {r}" for r, n in reasons.most_common(3))
+        raise UserError(f"{bad:,} of {bad + loaded:,} seed rows ({bad / (bad + loaded):.0%}) were quarantined, "
+                        f"more than memory.max_quarantined ({section.max_quarantined:.0%}): {top} "
+                        f"(all of them: {run.path('quarantine.json')})")
+
+
 COMPONENT = Component(
     name="memory", kind="compiler", config=MemorySection, stages=_stages, verifier=_verifier,
-    catalogue=_catalogue, describe=_describe,
+    catalogue=_catalogue, describe=_describe, gate=_gate,
     description="facts of a knowledge graph -> varied repetitions and multi-hop questions")

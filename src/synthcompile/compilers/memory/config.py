@@ -144,6 +144,9 @@ class MemorySection(StrictModel):
     questions: MemoryQuestions = Field(default_factory=MemoryQuestions)
     probes: MemoryProbes = Field(default_factory=MemoryProbes)
     entities_per_shard: PositiveInt = Field(250, description="entities per shard: the unit of work")
+    max_quarantined: float = Field(
+        0.05, ge=0, le=1, description="a build whose seed rows are quarantined beyond this share fails "
+        "(exit 2) naming the top reasons; 1 accepts any share")
 
     @model_validator(mode="after")
     def _fictional_type(self) -> "MemorySection":

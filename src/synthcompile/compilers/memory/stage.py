@@ -72,6 +72,9 @@ class MemoryStage(Stage):
         if spec.index == 0:
             for bad in loaded.result.bad:
                 ctx.quarantine(bad.record, bad.reason, file=bad.file, line=bad.line)
+            # What was read, for the share of seed rows quarantined (the component's gate).
+            ctx.stats["seed_rows_loaded"] = len(loaded.graph.entities) + len(loaded.graph)
+            ctx.stats["seed_rows_quarantined"] = len(loaded.result.bad)
             for kind in loaded.missing_kinds(self.section.questions):
                 ctx.stats[f"no_samples:{kind}"] = 1
         compiler = EntityCompiler(self.section, loaded, ctx, self.params_hash)
