@@ -50,14 +50,14 @@ PAIRS = (
          "entailment from 3 premises over 3 variables, depth <= 3: their means (2-4 variables, "
          "2-4 statements) and their largest depth; their task asks what the premises entail"),
     Pair("syllogisms", "syllogism", 3, {},
-         "validity of a syllogism in any figure with all four quantifiers, as theirs "
-         "(30% of theirs are simpler converse questions)"),
+         "validity of a syllogism in any figure with all four quantifiers, as theirs, among 2 "
+         "distractor premises (30% of theirs are simpler converse questions)"),
     Pair("sorting", "number_sorting", 3,
          {"min_size": 3, "max_size": 10, "low": -100, "high": 100, "duplicates": False},
          "3-10 numbers in -100..100, either direction, as theirs; integers (theirs have 0-2 decimals)"),
     Pair("deduction_chains", "family_relationships", 2, {},
-         "a 2-step derivation among 8 statements (3 facts, 5 rules of which 3 distract): their "
-         "stories of 4-8 people asked about a relation 1-2 steps away"),
+         "a 1-3 step derivation among 9 statements (3 facts, 6 rules, the rest of them distractors): "
+         "their stories of 4-8 people asked about a relation 1-2 steps away"),
 )
 CHUNK = 500  # samples per planned shard (the unit at which a timed run may stop)
 WARMUP = 20

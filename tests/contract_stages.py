@@ -85,16 +85,26 @@ class SumStage(Stage):
 
 
 class _Client:
-    """An httpx.AsyncClient as a per-worker resource (closed on the worker's own loop)."""
+    """An aiohttp session as a per-worker resource: opened on the worker's loop at the first
+    request, closed on it when the worker exits."""
 
     def __init__(self, concurrency: int):
-        import httpx
+        self.concurrency = concurrency
+        self.session = None
 
-        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        self.http = httpx.AsyncClient(limits=limits, timeout=30)
+    async def get(self, url: str, headers: dict[str, str]) -> str:
+        import aiohttp
+
+        if self.session is None:
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.concurrency),
+                                                 timeout=aiohttp.ClientTimeout(total=30))
+        async with self.session.get(url, headers=headers) as r:
+            r.raise_for_status()
+            return await r.text()
 
     def close(self) -> None:
-        worker_loop().run_until_complete(self.http.aclose())
+        if self.session is not None:
+            worker_loop().run_until_complete(self.session.close())
 
 
 class HttpStage(Stage):
@@ -120,9 +130,7 @@ class HttpStage(Stage):
         pid = str(os.getpid())
 
         async def call(key: str) -> str:
-            r = await client.http.get(f"{self.url}/{key}", headers={"x-worker-pid": pid})
-            r.raise_for_status()
-            return r.text
+            return await client.get(f"{self.url}/{key}", {"x-worker-pid": pid})
 
         keys = [f"{spec.index}-{j:05d}" for j in range(self.requests)]
         results = run_journaled(ctx.journal, ((k, k) for k in keys), call, self.resources.concurrency)

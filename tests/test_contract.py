@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -35,54 +34,43 @@ needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="
 
 
 class Server:
-    """A real HTTP server on 127.0.0.1 that counts every response it serves, per path, and the
-    most requests it held at once."""
+    """A real HTTP server on 127.0.0.1, in a process of its own (tests/http_counter.py), that
+    counts every response it serves, per path, and the most requests it held at once."""
 
     def __init__(self, delay_s: float = 0.02):
-        self.served: Counter = Counter()
-        self.order: list[str] = []
-        self.pids: Counter = Counter()
-        self.in_flight = self.peak = 0
-        lock = threading.Lock()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive: the client's pool reuses connections
-
-            def do_GET(self):  # noqa: N802 (http.server's name)
-                with lock:
-                    outer.in_flight += 1
-                    outer.peak = max(outer.peak, outer.in_flight)
-                    outer.pids[self.headers.get("x-worker-pid", "")] += 1
-                time.sleep(delay_s)
-                body = f"answer to {self.path.strip('/')}".encode()
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                with lock:
-                    outer.in_flight -= 1
-                    outer.served[self.path.strip("/")] += 1
-                    outer.order.append(self.path.strip("/"))
-
-            def log_message(self, *args):
-                pass
-
-        class Httpd(ThreadingHTTPServer):
-            request_queue_size = 256  # the listen backlog: 5 by default, fewer than the client's pool
-            daemon_threads = True
-
-        self.httpd = Httpd(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.delay_s = delay_s
 
     def __enter__(self):
-        self.thread.start()
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.http_counter", str(self.delay_s)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, text=True)
+        self.url = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.final = self.stats()  # what it served, readable after it stops
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+
+    def stats(self) -> dict:
+        import urllib.request
+
+        if hasattr(self, "final"):
+            return self.final
+        with urllib.request.urlopen(f"{self.url}/__stats", timeout=10) as r:
+            return json.loads(r.read())
+
+    @property
+    def served(self) -> Counter:
+        return Counter(self.stats()["served"])
+
+    @property
+    def peak(self) -> int:
+        return self.stats()["peak"]
+
+    @property
+    def pids(self) -> Counter:
+        return Counter(self.stats()["pids"])
 
 
 def _run(out: Path, stages, workers: int = 2, rebuild=()) -> RunDir:
@@ -282,10 +270,11 @@ def test_ray_worker_killed_mid_shard_retries_from_the_journal(local_ray, tmp_pat
             deadline = time.time() + 120
             while time.time() < deadline and not killed:
                 if sum(server.served.values()) >= 700:
-                    pid = int(max(server.pids, key=server.pids.get))
+                    pids = server.pids
+                    pid = int(max(pids, key=pids.get))
                     killed.append(pid)
                     os.kill(pid, signal.SIGKILL)  # a Ray worker dies mid-shard; Ray retries its task
-                time.sleep(0.005)
+                time.sleep(0.02)
 
         t = threading.Thread(target=killer)
         t.start()

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
 
 RECIPE = """\
 name: ray-small
+audit: null
 seed: 5
 shard_size: 100
 logic:

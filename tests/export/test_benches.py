@@ -33,7 +33,8 @@ def test_bench_scripts_import_and_scale_recipes_load(tmp_path):
 
 def test_fresh_workers_report_peak_rss_per_shard(tmp_path):
     path = tmp_path / "r.yaml"
-    path.write_text("name: r\nshard_size: 20\nlogic:\n  generators:\n    - {family: arithmetic, count: 60}\n")
+    path.write_text("name: r\nshard_size: 20\naudit: null\n"
+                    "logic:\n  generators:\n    - {family: arithmetic, count: 60}\n")
     seen = []
 
     class Progress:

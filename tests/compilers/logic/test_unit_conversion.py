@@ -43,10 +43,13 @@ def test_unit_aliases_do_not_collide_within_a_category():
     from synthcompile.compilers.logic.families.unit_conversion import aliases
 
     for units in UNITS.values():
-        seen: set[str] = set()
+        seen_symbols: set[str] = set()  # compared with case
+        seen_names: set[str] = set()    # compared without
         for unit in units:
-            assert not aliases(unit) & seen, unit
-            seen |= aliases(unit)
+            symbols, names = aliases(unit)
+            assert not symbols & seen_symbols and not names & seen_names, unit
+            seen_symbols |= symbols
+            seen_names |= names
 
 
 def test_config_errors_name_the_field():

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from synthcompile.answers import final_answer, parse_int
+from synthcompile.answers import final_answer, parse_int, too_long
 from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
@@ -152,7 +152,10 @@ class Arithmetic(Family):
         return result, steps
 
     def verify(self, data: dict, answer: str) -> Verdict:
-        given = parse_int(final_answer(answer))
+        text = final_answer(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
+        given = parse_int(text)
         if given is None:
             return self.wrong("not an integer")
         # Recompute from the operands: the check does not trust the stored answer.

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_int
+from synthcompile.answers import final_answer, parse_count, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -148,6 +148,7 @@ _MONTH_FORMS = {form: i + 1 for i, m in enumerate(MONTHS) for form in (m.lower()
 _ORD = r"(\d{1,2})(?:st|nd|rd|th)?"
 _DATE_FORMS = (
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
+    (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), ("y", "m", "d")),  # year first: never ambiguous
     (re.compile(rf"([a-z]+)\.?\s+{_ORD},?\s+(\d{{4}})"), ("M", "d", "y")),
     (re.compile(rf"(?:the\s+)?{_ORD}\s+(?:of\s+)?([a-z]+)\.?,?\s+(\d{{4}})"), ("d", "M", "y")),
 )
@@ -158,8 +159,9 @@ def parse_weekday(text: str) -> int | None:
 
 
 def parse_date(text: str) -> date | None:
-    """ISO ``2024-03-14``, ``March 14, 2024``, ``14 March 2024``, ``14th of Mar 2024``; an optional
-    leading weekday must be the date's own. Slash dates are refused: 03/04 is ambiguous."""
+    """ISO ``2024-03-14`` (or ``2024/03/14``), ``March 14, 2024``, ``14 March 2024``, ``14th of Mar
+    2024``; an optional leading weekday must be the date's own. Slash dates that do not start with
+    the year are refused: 03/04 is ambiguous."""
     s = re.sub(r"\s+", " ", text.strip().lower())
     weekday = None
     if m := re.match(r"([a-z]+)\.?,?\s+(?=\S)", s):
@@ -182,6 +184,7 @@ def parse_date(text: str) -> date | None:
 class Calendar(Family):
     name = "calendar"
     description = "Date arithmetic: add days/weeks/months, day of the week, days between dates."
+    version = "2"  # 2: weekday references at a distance of uniform weekday shift (issue 11)
     skills = ("calendar", "arithmetic")
     Config = CalendarConfig
     levels = {
@@ -252,7 +255,10 @@ class Calendar(Family):
             answer = str(total)
         else:
             if c.reference:
-                ref = start + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, c.max_days))
+                # Whole weeks in the range, so every shift of the weekday is as likely: the
+                # reference's weekday (and its name's length) says nothing about the answer.
+                span = max(7, c.max_days - c.max_days % 7)
+                ref = start + timedelta(days=rng.choice((-1, 1)) * rng.randint(1, span))
                 question = (f"{show(ref, style)} is a {WEEKDAYS[ref.weekday()]}. "
                             f"What day of the week is {show(start, style)}?")
                 data["reference"] = ref.isoformat()
@@ -297,13 +303,15 @@ class Calendar(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         expected = self.expected(data)
         text = final_answer(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
         if data["task"] == "weekday":
             given = parse_weekday(text)
             if given is None:
                 return self.wrong("not a day of the week")
             return self.ok() if given == expected else self.wrong(f"expected {WEEKDAYS[expected]}, got {text!r}")
         if data["task"] == "between":
-            given = parse_int(re.sub(r"(?i)\s*days?$", "", text))
+            given = parse_count(text, ("day",))
             if given is None:
                 return self.wrong("not a whole number of days")
             return self.ok() if given == expected else self.wrong(f"expected {expected}, got {given}")

@@ -1,7 +1,9 @@
 """Business rules as decision tables: eligibility, shipping, progressive tax and discounts.
 
 - eligibility: a first-hit table (rows top to bottom, the first row whose conditions all hold
-  gives the outcome; the last row is the default);
+  gives the outcome; the last row is the default). Every outcome of the level labels the same
+  number of rows (in a random order), and the answer is drawn first, uniformly, then a case that
+  reaches it: the table's words say nothing about the answer;
 - shipping: weight brackets give a base price, plus surcharges for express and remote delivery;
 - tax: progressive brackets, each rate applying only to the part of income inside its bracket;
 - discount: rules with priorities; only the applicable rule with the highest priority applies.
@@ -18,12 +20,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from synthcompile.answers import final_answer, norm_word, parse_amount
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.answers import final_answer, norm_word, parse_amount, too_long
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 
 Kind = Literal["eligibility", "shipping", "tax", "discount"]
-OUTCOMES = ("approve", "review", "refer", "deny")
+OUTCOMES = ("approve", "deny", "review", "refer")  # a level uses the first ``outcomes`` of them
+ATTEMPTS = 100  # eligibility tables drawn before giving up on one whose case reaches the answer drawn
 # Applicant attributes: numeric ones with the thresholds rules use and the range values come from.
 NUMERIC = {"age": ((18, 21, 25, 30, 40, 65), (16, 80)),
            "income": ((20, 30, 50, 80, 120), (10, 200)),
@@ -42,6 +45,8 @@ class DecisionTablesConfig(FamilyConfig):
         ge=1, le=len(NUMERIC) + len(CATEGORICAL), description="condition columns of an eligibility table"
     )
     brackets: int = Field(ge=2, le=8, description="tax or shipping brackets")
+    outcomes: int = Field(4, ge=2, le=len(OUTCOMES), description="outcomes of an eligibility table (approve, deny, "
+                          "review, refer: the first this many), each on as many rows as the others")
 
 
 def money(cents: int) -> str:
@@ -161,14 +166,19 @@ def describe_effect(effect: list) -> str:
 class DecisionTables(Family):
     name = "decision_tables"
     description = "Business rules: first-hit eligibility tables, shipping and tax brackets, prioritised discounts."
+    # 2: eligibility outcomes balanced within each table and the answer drawn first; the deciding
+    #    row, tax bracket and discount rule as likely at any depth; kinds added level by level and
+    #    larger tables, so traces grow with the level (issue 11)
+    version = "2"
     skills = ("rule following", "business logic")
     Config = DecisionTablesConfig
     levels = {
-        1: dict(kinds=("shipping",), rows=3, conditions=1, brackets=3),
-        2: dict(kinds=("eligibility", "shipping"), rows=3, conditions=2, brackets=3),
-        3: dict(kinds=("eligibility", "tax", "discount"), rows=4, conditions=3, brackets=3),
-        4: dict(kinds=("eligibility", "shipping", "tax", "discount"), rows=5, conditions=3, brackets=4),
-        5: dict(kinds=("eligibility", "shipping", "tax", "discount"), rows=7, conditions=4, brackets=5),
+        1: dict(kinds=("eligibility",), rows=4, outcomes=2, conditions=1, brackets=3),
+        2: dict(kinds=("eligibility", "shipping"), rows=6, outcomes=3, conditions=2, brackets=3),
+        3: dict(kinds=("eligibility", "shipping", "tax"), rows=8, outcomes=4, conditions=3, brackets=4),
+        4: dict(kinds=("eligibility", "shipping", "tax", "discount"), rows=8, outcomes=4, conditions=3, brackets=6),
+        5: dict(kinds=("eligibility", "shipping", "tax", "discount"), rows=12, outcomes=4, conditions=4,
+                brackets=8),
     }
     phrasings = (
         "{table}\n{ask}",
@@ -201,20 +211,26 @@ class DecisionTables(Family):
 
     def _eligibility(self, rng: random.Random) -> tuple[str, str, dict]:
         c = self.config
-        columns = rng.sample(sorted([*NUMERIC, *CATEGORICAL]), c.conditions)
-        rows: list = []
-        for _ in range(c.rows - 1):
-            tests = [None if rng.random() < 0.35 else self._test(rng, col) for col in columns]
-            if all(t is None for t in tests):
-                tests[0] = self._test(rng, columns[0])
-            rows.append([tests, rng.choice(OUTCOMES[:3])])
-        rows.append([[None] * len(columns), "deny"])
-        case = {col: self._value(rng, col) for col in columns}
-        if rng.random() < 0.6:  # make some row's conditions hold, so the default is not the norm
-            tests = rng.choice(rows[:-1])[0]
-            for col, test in zip(columns, tests):
-                if test is not None:
-                    case[col] = self._satisfying(rng, col, test)
+        outcomes = OUTCOMES[:min(c.outcomes, c.rows)]
+        want = outcomes[int(rng.random() * len(outcomes))]  # the answer first
+        for _ in range(ATTEMPTS):
+            columns = rng.sample(sorted([*NUMERIC, *CATEGORICAL]), c.conditions)
+            labels = [outcomes[k % len(outcomes)] for k in range(c.rows)]  # each outcome equally often
+            rng.shuffle(labels)
+            rows: list = []
+            for outcome in labels[:-1]:
+                tests = [None if rng.random() < 0.35 else self._test(rng, col) for col in columns]
+                if all(t is None for t in tests):
+                    tests[0] = self._test(rng, columns[0])
+                rows.append([tests, outcome])
+            rows.append([[None] * len(columns), labels[-1]])
+            # The row that decides: any row with that outcome, so every row is as likely.
+            hit = rng.choice([k for k, (_, outcome) in enumerate(rows) if outcome == want])
+            case = self._case(rng, columns, rows, hit)
+            if case is not None:
+                break
+        else:
+            raise GenerationFailed(f"{self.name}: no eligibility case reaching {want} after {ATTEMPTS} attempts")
         header = "| # | " + " | ".join(columns) + " | outcome |"
         lines = [header, "|---" * (len(columns) + 2) + "|"]
         for k, (tests, outcome) in enumerate(rows, 1):
@@ -223,6 +239,34 @@ class DecisionTables(Family):
         table = "First matching row wins (top to bottom; '-' means any value):\n" + "\n".join(lines)
         ask = "Applicant: " + ", ".join(f"{col} {case[col]}" for col in columns) + ". What is the outcome?"
         return table, ask, {"columns": columns, "rows": rows, "case": case}
+
+    def _case(self, rng: random.Random, columns: list[str], rows: list, hit: int) -> dict | None:
+        """A case whose first matching row is ``hit``, or None: it meets that row's conditions,
+        and each earlier row that would match is made to fail on a column ``hit`` leaves open."""
+        case = {col: self._value(rng, col) for col in columns}
+        for col, test in zip(columns, rows[hit][0]):
+            if test is not None:
+                case[col] = self._satisfying(rng, col, test)
+        free = [k for k, test in enumerate(rows[hit][0]) if test is None]
+        for _ in range(2 * hit + 1):
+            caught = next((tests for tests, _ in rows[:hit]
+                           if all(t is None or holds(t, case[col]) for col, t in zip(columns, tests))), None)
+            if caught is None:
+                return case
+            open_ = [k for k in free if caught[k] is not None]
+            if not open_:
+                return None  # that row asks only what the hit row fixes
+            k = rng.choice(open_)
+            case[columns[k]] = self._violating(rng, columns[k], caught[k])
+        return None
+
+    @staticmethod
+    def _violating(rng: random.Random, column: str, test: list) -> Any:
+        op, target = test
+        if column in NUMERIC:
+            low, high = NUMERIC[column][1]
+            return rng.randint(low, target - 1) if op == ">=" else rng.randint(target, high)
+        return rng.choice([v for v in CATEGORICAL[column] if not holds(test, v)])
 
     @staticmethod
     def _test(rng: random.Random, column: str) -> list:
@@ -273,7 +317,10 @@ class DecisionTables(Family):
         uppers = sorted(rng.sample(range(5000, 150001, 5000), n))
         rates = sorted(rng.sample(range(0, 46), n + 1))
         brackets = [[upper, rate] for upper, rate in zip(uppers, rates)]
-        income = rng.randint(1, uppers[-1] // 10 + 3000) * 10
+        # The bracket the income falls in first (each as likely, the top one too), then the income.
+        k = int(rng.random() * (n + 1))
+        lower, upper = ([0, *uppers][k], uppers[k] if k < n else uppers[-1] + 30000)
+        income = rng.randint(lower // 10 + 1, upper // 10) * 10
         lines, lower = [], 0
         for upper, rate in brackets:
             lines.append(f"{lower} to {upper}: {rate}%")
@@ -298,9 +345,19 @@ class DecisionTables(Family):
             effect = ["percent", rng.choice((5, 10, 15, 20, 25))] if rng.random() < 0.6 \
                 else ["amount", rng.choice((3, 5, 10, 15))]
             rules.append([priority, [[col, pool[col]()] for col in columns], effect])
-        if rng.random() < 0.6:  # make one rule applicable
-            for col, test in rng.choice(rules)[1]:
+        if rng.random() < 0.8:  # make one rule, any of them, the first that applies
+            ranked = sorted(rules, key=lambda r: r[0])
+            target = int(rng.random() * len(ranked))
+            for col, test in ranked[target][1]:
                 order[col] = self._order_value(rng, col, test)
+            fixed = {col for col, _ in ranked[target][1]}
+            for _, tests, _ in ranked[:target]:  # an earlier rule that applies fails on a column left open
+                if all(holds(test, order[col]) for col, test in tests):
+                    open_ = [(col, test) for col, test in tests if col not in fixed]
+                    if open_:
+                        col, test = rng.choice(open_)
+                        order[col] = self._order_miss(rng, col, test)
+                        fixed.add(col)
             price = order["order total"]
         lines = [f"priority {p}: if " + " and ".join(f"{col} {show_test(t)}" for col, t in tests)
                  + f", then {describe_effect(effect)}" for p, tests, effect in rules]
@@ -317,11 +374,21 @@ class DecisionTables(Family):
             return rng.randint(target, 300)
         return target if op == "=" else rng.choice(target)
 
+    @staticmethod
+    def _order_miss(rng: random.Random, column: str, test: list) -> Any:
+        op, target = test
+        if op == ">=":
+            return rng.randint(10, target - 1)
+        options = {"member": ("yes", "no"), "coupon": COUPONS, "category": CATEGORIES}[column]
+        return rng.choice([v for v in options if not holds(test, v)])
+
     # Checking ----------------------------------------------------------------------------------
 
     def verify(self, data: dict, answer: str) -> Verdict:
         expected = self._solve(data, None)
         given = final_answer(answer)
+        if (reason := too_long(given)) is not None:
+            return self.wrong(reason)
         if data["kind"] == "eligibility":
             said = norm_word(given)
             return self.ok() if said == expected else self.wrong(f"expected {expected}, got {said!r}")

@@ -1,11 +1,12 @@
 """Deduction chains: facts plus if-then rules (Horn clauses), with distractor rules.
 
-A chain of rules derives the goal at depth exactly k (the level's setting); other rules fire but
-lead nowhere, or wait on a premise that can never be established. Questions: is X derivable, at
-what depth is X first derived, and which atoms can be derived at all. The trace is forward
-chaining in rounds, as run: in each round every rule whose premises are all known fires at once,
-so an atom's round is its derivation depth. The verifier reruns the chaining from the facts and
-rules stored in ``data``.
+A chain of rules derives the goal at depth k, drawn per problem from the level's range; other
+rules fire but lead nowhere, or wait on a premise that can never be established. Every problem of
+a level has the same number of rules (a shallower goal gets more distractors), so counting rules
+says nothing about the depth. Questions: is X derivable, at what depth is X first derived, and
+which atoms can be derived at all. The trace is forward chaining in rounds, as run: in each round
+every rule whose premises are all known fires at once, so an atom's round is its derivation depth.
+The verifier reruns the chaining from the facts and rules stored in ``data``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 import random
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from synthcompile.answers import Vocabulary, final_answer, norm_word, parse_bool, parse_int, parse_items
+from synthcompile.answers import (Vocabulary, final_answer, final_list, norm_word, parse_bool, parse_count, parse_items,
+                                  too_long)
 from synthcompile.compilers.logic import draws
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
@@ -31,11 +33,24 @@ DERIVABLE = Vocabulary(("yes", "derivable", "it can be derived", "it can"),
                        ("no", "not derivable", "it cannot be derived", "it cannot", "underivable"))
 
 
+DEPTH_UNITS = ("step", "rule application", "application", "round")
+
+
 class DeductionChainsConfig(FamilyConfig):
-    depth: int = Field(ge=1, le=40, description="rule applications in sequence needed for the goal")
+    depth: int = Field(ge=1, le=40, description="most rule applications in sequence needed for the goal")
+    min_depth: int = Field(1, ge=1, le=40, description="fewest rule applications needed for the goal "
+                           "(each problem's depth is drawn from min_depth..depth)")
     facts: int = Field(ge=1, le=40, description="given facts")
-    distractors: int = Field(ge=0, le=80, description="rules off the goal's chain (some fire, some never can)")
+    distractors: int = Field(ge=0, le=80, description="rules off the goal's chain at the deepest goal (some fire, "
+                             "some never can); a shallower goal gets more, so every problem has depth + "
+                             "distractors rules")
     kinds: tuple[Kind, ...] = Field(min_length=1, description="questions: derivable, depth, closure")
+
+    @model_validator(mode="after")
+    def _depths(self):
+        if self.min_depth > self.depth:
+            raise ValueError("min_depth: must not exceed depth")
+        return self
 
 
 def chain(facts: list[str], rules: list, trace: bool = True) -> tuple[dict[str, int], list[str]]:
@@ -82,15 +97,19 @@ def chain(facts: list[str], rules: list, trace: bool = True) -> tuple[dict[str, 
 class DeductionChains(Family):
     name = "deduction_chains"
     description = "Facts and if-then rules with distractors: derivability, depth and closure by forward chaining."
-    version = "2"  # 2: draws from synthcompile.compilers.logic.draws (faster; other problems per seed)
+    # 2: draws from synthcompile.compilers.logic.draws (faster; other problems per seed)
+    # 3: depth drawn per problem (min_depth..depth) with a constant rule count per level; chain and
+    #    distractor rules have the same body sizes (issue 11: counting rules beat chaining)
+    version = "3"
     skills = ("deduction", "multi-step reasoning")
     Config = DeductionChainsConfig
     levels = {
-        1: dict(depth=1, facts=2, distractors=2, kinds=("derivable", "closure")),
-        2: dict(depth=2, facts=3, distractors=3, kinds=("derivable", "depth", "closure")),
-        3: dict(depth=3, facts=3, distractors=5, kinds=("derivable", "depth", "closure")),
-        4: dict(depth=5, facts=4, distractors=7, kinds=("derivable", "depth", "closure")),
-        5: dict(depth=8, facts=5, distractors=10, kinds=("derivable", "depth", "closure")),
+        # rules per problem: 4, 6, 8, 12, 18
+        1: dict(min_depth=1, depth=2, facts=2, distractors=2, kinds=("derivable", "closure")),
+        2: dict(min_depth=1, depth=3, facts=3, distractors=3, kinds=("derivable", "depth", "closure")),
+        3: dict(min_depth=2, depth=4, facts=3, distractors=4, kinds=("derivable", "depth", "closure")),
+        4: dict(min_depth=3, depth=6, facts=4, distractors=6, kinds=("derivable", "depth", "closure")),
+        5: dict(min_depth=5, depth=9, facts=5, distractors=9, kinds=("derivable", "depth", "closure")),
     }
     phrasings = (
         "Facts: {facts}.\nRules:\n{rules}\n{ask}",
@@ -108,24 +127,26 @@ class DeductionChains(Family):
 
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
-        spare = c.distractors + 2  # atoms no rule can ever establish
-        atoms = draws.sample(rng, ATOMS, c.facts + c.depth + 2 * c.distractors + spare)
+        depth = c.min_depth + int(rng.random() * (c.depth - c.min_depth + 1))
+        distractors = c.distractors + c.depth - depth  # the same number of rules at every depth
+        spare = distractors + 2  # atoms no rule can ever establish
+        atoms = draws.sample(rng, ATOMS, c.facts + depth + 2 * distractors + spare)
         facts = atoms[:c.facts]
-        path = atoms[c.facts:c.facts + c.depth]
-        pool = atoms[c.facts + c.depth:]
+        path = atoms[c.facts:c.facts + depth]
+        pool = atoms[c.facts + depth:]
         never = pool[:spare]
         heads = pool[spare:]
         rules: list[list] = []
         before = [draws.pick(rng, facts)]
         for atom in path:  # the goal's chain: each link needs the previous atom (and maybe more)
             body = [before[-1]]
-            extra = draws.pick(rng, facts + before[:-1])
-            if rng.random() < 0.4 and extra not in body:
-                body.append(extra)
+            others = [a for a in facts + before[:-1] if a != body[0]]
+            if others and rng.random() < 0.5:  # two premises as often as a distractor has them
+                body.append(draws.pick(rng, others))
             rules.append([body, atom])
             before.append(atom)
         known_atoms = facts + path
-        for k in range(c.distractors):
+        for k in range(distractors):
             head = heads[k]
             if k % 2:  # fires from what is known, but leads nowhere
                 body = draws.sample(rng, known_atoms, min(2, len(known_atoms)))[: 1 + (rng.random() < 0.5)]
@@ -161,15 +182,17 @@ class DeductionChains(Family):
 
     def verify(self, data: dict, answer: str) -> Verdict:
         known, _ = chain(data["facts"], data["rules"], trace=False)
-        given = final_answer(answer)
         kind, goal = data["kind"], data["goal"]
+        given = final_list(answer) if kind == "closure" else final_answer(answer)  # a list: one a line too
+        if (reason := too_long(given)) is not None:
+            return self.wrong(reason)
         if kind == "derivable":
             said = parse_bool(given, DERIVABLE)
             if said is None:
                 return self.wrong("not yes/no")
             return self.ok() if said == (goal in known) else self.wrong(f"derivable is {goal in known}")
         if kind == "depth":
-            said = parse_int(given)
+            said = parse_count(given, DEPTH_UNITS)  # "3", "3 steps", "3 rule applications"
             if said is None:
                 return self.wrong("not an integer")
             return self.ok() if said == known[goal] else self.wrong(f"expected {known[goal]}, got {said}")

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_lowest_terms, parse_number
+from synthcompile.answers import final_answer, parse_lowest_terms, parse_number, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -157,6 +157,8 @@ class Fractions(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         expected = self.evaluate(data)
         text = final_answer(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
         given = parse_lowest_terms(text)
         if given is None:
             value = parse_number(text)

@@ -1,12 +1,16 @@
 """Context-free grammars in Chomsky normal form: membership (CYK) and derivations.
 
-Grammars are drawn in CNF (every rule is X → Y Z or X → a), every nonterminal has a terminal
-rule, so every nonterminal derives some string. Members are grown from random parse trees;
-non-members are members with one edit that CYK then confirms is outside the language. The
-trace is the CYK table as filled, span by span, and for a derivation question the parse read
-back from the table. A derivation answer is checked step by step: it must start at S, each step
-must rewrite one nonterminal by one rule of the grammar (anywhere, not only leftmost), and it
-must end at the string.
+Grammars are drawn in CNF (every rule is X → Y Z or X → a); every nonterminal has one terminal
+rule and the same number of binary rules, so every nonterminal derives some string and every
+grammar of a level has the same size; every terminal has a rule. The string comes first, grown
+from a random parse tree of another grammar drawn the same way (so it is independent of the
+answer); then the answer (member or not, half and half); then grammars are drawn until one
+agrees, and has, at the string's length, both a member and a non-member (a grammar that accepts
+every string of that length is redrawn). Nothing in the string or the grammar's size tells a
+member from a non-member; only parsing does. The trace is the CYK table as filled, span by
+span, and for a derivation question the parse read back from the table. A derivation answer is
+checked step by step: it must start at S, each step must rewrite one nonterminal by one rule of
+the grammar (anywhere, not only leftmost), and it must end at the string.
 
 CYK is written here (a dozen lines, the textbook algorithm) because the trace needs every cell
 as it is filled; nltk's chart parsers are a heavy dependency, do not expose the CYK table, and
@@ -22,11 +26,12 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from synthcompile.answers import Vocabulary, final_answer, parse_bool
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 
 Kind = Literal["member", "derivation"]
 NONTERMINALS = "SABCDEFG"
+ATTEMPTS = 100  # grammars drawn before giving up on one with a member and a non-member
 TERMINALS = "abcd"
 _ARROWS = re.compile(r"\s*(?:=>|⇒|->|→)\s*")
 
@@ -37,7 +42,7 @@ MEMBER = Vocabulary(("yes", "member", "a member", "in the language", "it is gene
 class GrammarConfig(FamilyConfig):
     nonterminals: int = Field(ge=2, le=len(NONTERMINALS), description="nonterminals, S first")
     terminals: int = Field(ge=2, le=len(TERMINALS), description="terminal letters")
-    binary_rules: int = Field(ge=1, le=4, description="most X → Y Z rules per nonterminal")
+    binary_rules: int = Field(ge=1, le=4, description="X → Y Z rules per nonterminal")
     min_length: int = Field(ge=1, le=40, description="shortest string asked about")
     max_length: int = Field(ge=1, le=40, description="longest string asked about")
     kinds: tuple[Kind, ...] = Field(min_length=1, description="questions: member (yes/no), derivation")
@@ -49,6 +54,11 @@ class GrammarConfig(FamilyConfig):
             raise ValueError("min_length: must not exceed max_length")
         if len(set(self.kinds)) != len(self.kinds):
             raise ValueError("kinds: duplicate question kind")
+        if self.terminals > self.nonterminals:
+            raise ValueError("terminals: at most one per nonterminal (each nonterminal has one terminal rule)")
+        if self.binary_rules > self.nonterminals ** 2:
+            raise ValueError(f"binary_rules: at most {self.nonterminals ** 2} distinct X → Y Z bodies "
+                             f"over {self.nonterminals} nonterminals")
         return self
 
 
@@ -141,6 +151,9 @@ def valid_step(before: str, after: str, rules: set[tuple[str, str]]) -> bool:
 class GrammarMembership(Family):
     name = "grammar"
     description = "CNF context-free grammars: membership by CYK and derivations checked rule by rule."
+    # 2: grammars of a fixed size per level; the string drawn first, then the answer (half and
+    #    half), then a grammar that agrees and is not degenerate at that length (issue 11)
+    version = "2"
     skills = ("formal languages", "parsing")
     Config = GrammarConfig
     levels = {
@@ -169,16 +182,20 @@ class GrammarMembership(Family):
     }
 
     def _grammar(self, rng: random.Random) -> list[list[str]]:
+        """One terminal rule and ``binary_rules`` distinct binary rules per nonterminal; every
+        terminal has a rule (a string is never refused for a letter no rule makes)."""
         c = self.config
         nts, ts = NONTERMINALS[:c.nonterminals], TERMINALS[:c.terminals]
-        rules: dict[tuple[str, str], None] = {}
-        for x in nts:
-            rules[x, ts[int(rng.random() * len(ts))]] = None
-            if rng.random() < 0.3:
-                rules[x, ts[int(rng.random() * len(ts))]] = None
-            for _ in range(1 + int(rng.random() * c.binary_rules)):
-                rules[x, nts[int(rng.random() * len(nts))] + nts[int(rng.random() * len(nts))]] = None
-        return [list(r) for r in rules]
+        letters = [*ts, *(ts[int(rng.random() * len(ts))] for _ in range(len(nts) - len(ts)))]
+        rng.shuffle(letters)
+        rules: list[list[str]] = []
+        for x, letter in zip(nts, letters):
+            rules.append([x, letter])
+            bodies: dict[str, None] = {}
+            while len(bodies) < c.binary_rules:
+                bodies[nts[int(rng.random() * len(nts))] + nts[int(rng.random() * len(nts))]] = None
+            rules += [[x, body] for body in bodies]
+        return rules
 
     @staticmethod
     def _grow(rng: random.Random, rules: list, x: str, length: int) -> str:
@@ -193,11 +210,21 @@ class GrammarMembership(Family):
 
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
-        rules = self._grammar(rng)
-        word = self._grow(rng, rules, "S", rng.randint(c.min_length, c.max_length))
         kind = rng.choice(c.kinds)
-        if kind == "member" and rng.random() >= c.member_rate:
-            word = self._outsider(rng, rules, word)
+        length = rng.randint(c.min_length, c.max_length)
+        # The string, from a grammar of its own: the same for either answer.
+        word = self._grow(rng, self._grammar(rng), "S", length)
+        want_member = kind != "member" or rng.random() < c.member_rate
+        for _ in range(ATTEMPTS):
+            rules = self._grammar(rng)
+            if cyk(rules, word, trace=False)[0] != want_member:
+                continue
+            # Not degenerate at this length: it has a member and a non-member.
+            if self._outsider(rng, rules, self._grow(rng, rules, "S", length)) is not None:
+                break
+        else:
+            raise GenerationFailed(f"{self.name}: no grammar {'with' if want_member else 'without'} {word} "
+                                   f"and with a non-member of length {length} after {ATTEMPTS} attempts")
         member, table, steps = cyk(rules, word)
         if kind == "member":
             answer = "yes" if member else "no"
@@ -211,21 +238,20 @@ class GrammarMembership(Family):
                        answer_text=answer, trace=steps, terse=steps[-1:],
                        data={"kind": kind, "rules": rules, "word": word}, skills=(kind,))
 
-    def _outsider(self, rng: random.Random, rules: list, word: str) -> str:
-        """A one-edit neighbour of ``word`` outside the language, if a few tries find one."""
+    def _outsider(self, rng: random.Random, rules: list, word: str) -> str | None:
+        """A string of the same length outside the language: a one-letter substitution of ``word``
+        if a few tries find one, else a random string; None if none of the tries is outside."""
         ts = TERMINALS[:self.config.terminals]
-        for _ in range(6):
-            i = int(rng.random() * len(word))
-            edit = rng.random()
-            if edit < 0.5:
-                other = word[:i] + rng.choice([t for t in ts if t != word[i]]) + word[i + 1:]
-            elif edit < 0.75 or len(word) <= self.config.min_length:
-                other = word[:i] + rng.choice(ts) + word[i:]
+        for attempt in range(10):
+            if attempt < 6:
+                i = int(rng.random() * len(word))
+                others = [t for t in ts if t != word[i]]
+                other = word[:i] + others[int(rng.random() * len(others))] + word[i + 1:]
             else:
-                other = word[:i] + word[i + 1:]
-            if other and not cyk(rules, other, trace=False)[0]:
+                other = "".join(ts[int(rng.random() * len(ts))] for _ in word)
+            if not cyk(rules, other, trace=False)[0]:
                 return other
-        return word
+        return None
 
     def verify(self, data: dict, answer: str) -> Verdict:
         rules, word = data["rules"], data["word"]

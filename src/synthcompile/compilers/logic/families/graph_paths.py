@@ -22,9 +22,10 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import Vocabulary, final_answer, parse_bool, parse_int
+from synthcompile.answers import (Vocabulary, final_answer, final_list, parse_bool, parse_count, says_impossible,
+                                  too_long, unbullet)
 from synthcompile.compilers.logic import draws
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 
 Kind = Literal["reachable", "distance", "path"]
@@ -35,6 +36,8 @@ _NO_PATH_WORDS = {"no path", "none", "unreachable", "not reachable", "no", "impo
 REACHABLE = Vocabulary(("yes", "reachable", "there is a path", "a path exists", "path exists"),
                        ("no", "unreachable", "not reachable", "there is no path", "no path",
                         "no path exists"))
+LENGTH_UNITS = ("edge", "step", "hop")
+ATTEMPTS = 200  # graphs drawn before giving up on one with a pair of the answer class drawn
 # A path is written as the question writes edges ("A - B", "A -> B"), or as a list: node names
 # are letters only, so any run of these separators splits it.
 _PATH_SPLIT = re.compile(r"\s*(?:->|→|—|–|-|,|;|\bto\b)\s*|\s+")
@@ -46,6 +49,8 @@ class GraphPathsConfig(FamilyConfig):
     directed: bool = Field(description="edges are one-way (A -> B) rather than two-way (A - B)")
     max_weight: int = Field(ge=0, le=1000, description="edge weights drawn from 1..max_weight; 0 = unweighted")
     kinds: tuple[Kind, ...] = Field(min_length=1, description="questions to draw from: reachable, distance, path")
+    no_path_rate: float = Field(0.2, ge=0, le=1, description="share of distance and path questions with no "
+                                "path (reachability questions are half and half)")
 
     @model_validator(mode="after")
     def _fits(self):
@@ -181,14 +186,18 @@ class GraphPaths(Family):
     description = (
         "Reachability and shortest paths (BFS, Dijkstra) on random edge-list graphs; any shortest path accepted."
     )
-    version = "2"  # 2: edges drawn as indices with synthcompile.compilers.logic.draws (faster)
+    # 2: edges drawn as indices with synthcompile.compilers.logic.draws (faster)
+    # 3: the answer class drawn first (reachable half and half, "no path" at no_path_rate), then a
+    #    graph with such a pair, between nodes that edges leave and reach; reachability graphs have
+    #    pairs of both kinds; level 1 has 6 nodes, level 4 more edges than level 3 (issue 11)
+    version = "3"
     skills = ("graph search", "shortest path")
     Config = GraphPathsConfig
     levels = {
-        1: dict(nodes=5, edges=5, directed=False, max_weight=0, kinds=("reachable", "distance")),
+        1: dict(nodes=6, edges=5, directed=False, max_weight=0, kinds=("reachable", "distance")),
         2: dict(nodes=7, edges=9, directed=True, max_weight=0, kinds=("reachable", "distance", "path")),
         3: dict(nodes=10, edges=14, directed=False, max_weight=0, kinds=("distance", "path")),
-        4: dict(nodes=9, edges=13, directed=False, max_weight=9, kinds=("distance", "path")),
+        4: dict(nodes=10, edges=16, directed=False, max_weight=9, kinds=("distance", "path")),
         5: dict(nodes=12, edges=22, directed=True, max_weight=9, kinds=("reachable", "distance", "path")),
         6: dict(nodes=20, edges=40, directed=True, max_weight=20, kinds=("distance", "path")),
     }
@@ -216,10 +225,22 @@ class GraphPaths(Family):
         arrow = " -> " if config.directed else " - "
         self._pair_text = [f"{u}{arrow}{v}" for u, v in self._pairs]
 
-    def generate(self, rng: random.Random) -> Problem:
+    def _draw_edges(self, rng: random.Random, split: bool = False) -> tuple[list, str]:
+        """Edges uniformly among all pairs; or, ``split``, among the pairs inside two random
+        groups of nodes (an undirected graph is seldom cut in two otherwise, except by nodes no
+        edge touches)."""
         c = self.config
         weights = c.max_weight
-        chosen = sorted(draws.sample(rng, range(len(self._pairs)), c.edges))
+        candidates: range | list[int] = range(len(self._pairs))
+        if split:
+            names = list(self._names)
+            draws.shuffle(rng, names)
+            k = 2 + int(rng.random() * (len(names) - 3))
+            group = {n: i < k for i, n in enumerate(names)}
+            inside = [i for i, (u, v) in enumerate(self._pairs) if group[u] == group[v]]
+            if len(inside) >= c.edges:
+                candidates = inside
+        chosen = sorted(draws.sample(rng, candidates, c.edges))
         pairs = self._pairs
         if weights:
             edges = [[*pairs[i], int(rng.random() * weights) + 1] for i in chosen]
@@ -227,8 +248,49 @@ class GraphPaths(Family):
         else:
             edges = [[*pairs[i], 1] for i in chosen]
             edge_text = ", ".join([self._pair_text[i] for i in chosen])
-        s, t = draws.sample(rng, self._names, 2)
+        return edges, edge_text
+
+    def _split_pairs(self, edges: list) -> tuple[list, list]:
+        """Ordered pairs (s, t), s != t, with a path from s to t, and those without, in name order.
+        Only pairs where an edge leaves s and one reaches t: "no path" from a node no edge
+        mentions would be read off the edge list, not searched for."""
+        adj = neighbours(edges, self.config.directed)
+        starts = set(adj)
+        ends = {v for u, v, _ in edges} | (set() if self.config.directed else {u for u, _, _ in edges})
+        joined, apart = [], []
+        for s in self._names:
+            if s not in starts:
+                continue
+            seen, stack = {s}, [s]
+            while stack:
+                for v in adj.get(stack.pop(), ()):
+                    if v not in seen:
+                        seen.add(v)
+                        stack.append(v)
+            for t in self._names:
+                if t != s and t in ends:
+                    (joined if t in seen else apart).append((s, t))
+        return joined, apart
+
+    def generate(self, rng: random.Random) -> Problem:
+        c = self.config
+        weights = c.max_weight
         kind = draws.pick(rng, c.kinds)
+        # The answer class first: reachable or not half and half; "no path" at its rate.
+        want_path = rng.random() >= (0.5 if kind == "reachable" else c.no_path_rate)
+        # Undirected graphs with pairs apart are drawn in two groups (see _draw_edges).
+        split = not c.directed and (kind == "reachable" or not want_path)
+        for _ in range(ATTEMPTS):
+            edges, edge_text = self._draw_edges(rng, split)
+            joined, apart = self._split_pairs(edges)
+            if kind == "reachable" and not (joined and apart):
+                continue  # a reachability graph has pairs of both kinds, whichever is asked
+            if candidates := joined if want_path else apart:
+                break
+        else:
+            raise GenerationFailed(f"{self.name}: no graph with a pair {'with' if want_path else 'without'} "
+                                   f"a path after {ATTEMPTS} attempts")
+        s, t = draws.pick(rng, candidates)
         adj = adjacency(edges, c.directed)
         # Reachability is a breadth-first question even on a weighted graph.
         dist, path, steps = (dijkstra if weights and kind != "reachable" else bfs)(adj, s, t)
@@ -260,9 +322,11 @@ class GraphPaths(Family):
 
     def verify(self, data: dict, answer: str) -> Verdict:
         adj, dist = self._shortest(data)
-        given = final_answer(answer)
-        said_none = " ".join(given.lower().split()).strip(".!") in _NO_PATH_WORDS
         kind = data["kind"]
+        given = final_list(answer) if kind == "path" else final_answer(answer)  # a path: one node a line too
+        if (reason := too_long(given)) is not None:
+            return self.wrong(reason)
+        said_none = " ".join(given.lower().split()).strip(".!") in _NO_PATH_WORDS or says_impossible(given)
         if kind == "reachable":
             value = parse_bool(given, REACHABLE)
             if value is None:
@@ -273,11 +337,12 @@ class GraphPaths(Family):
         if said_none:
             return self.wrong(f"a path of length {dist} exists")
         if kind == "distance":
-            value = parse_int(given)
+            # "3", or "3 edges" where every edge counts 1 (a weighted length has no unit).
+            value = parse_count(given, () if data["weighted"] else LENGTH_UNITS)
             if value is None:
                 return self.wrong("not an integer")
             return self.ok() if value == dist else self.wrong(f"expected {dist}, got {value}")
-        nodes = [n.upper() for n in _PATH_SPLIT.split(given.strip().strip("[](){}")) if n]
+        nodes = [n.upper() for n in _PATH_SPLIT.split(unbullet(given).strip().strip("[](){}")) if n]
         if not nodes or nodes[0] != data["source"] or nodes[-1] != data["target"]:
             return self.wrong(f"a path must run from {data['source']} to {data['target']}")
         total = 0

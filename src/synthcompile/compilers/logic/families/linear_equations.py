@@ -16,7 +16,7 @@ from math import gcd, lcm
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_block, parse_assignments, parse_items, parse_number
+from synthcompile.answers import final_block, parse_assignments, parse_items, parse_number, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -198,7 +198,10 @@ class LinearEquations(Family):
         matrix = [[lc - rc for lc, rc in zip(left[:n], right[:n])] for left, right in equations]
         if len(equations) != n or DomainMatrix([[ZZ(v) for v in r] for r in matrix], (n, n), ZZ).det() == 0:
             return self.wrong("the system does not have exactly one solution")
-        values = self._read(final_block(answer), names)
+        text = final_block(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
+        values = self._read(text, names)
         if isinstance(values, str):
             return self.wrong(values)
         point = [Rational(v.numerator, v.denominator) for v in values]

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_int, parse_number
+from synthcompile.answers import final_answer, parse_int, parse_number, too_long, without_approx
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -137,9 +137,11 @@ class LongDivision(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         dividend, divisor, places = data["dividend"], data["divisor"], data["places"]
         text = final_answer(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
         if places:
             expected = round_half_up(Fraction(dividend, divisor), places)
-            given = parse_number(text)
+            given = parse_number(without_approx(text))  # "≈ 3.14": rounded, as asked
             if given is None:
                 return self.wrong("not a decimal number")
             return self.ok() if given == expected else self.wrong(

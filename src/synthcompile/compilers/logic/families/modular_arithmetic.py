@@ -2,30 +2,37 @@
 and linear congruences a·x ≡ b (mod m).
 
 Residues are asked for as the least non-negative residue (0..m-1), and the question says so;
-an inverse or a congruence without solutions has the answer "none".
+an inverse or a congruence without solutions has the answer "none". A sum or a product is drawn
+answer first: the residue uniformly from 0..m-1, then operands that give it, so no residue (0
+least of all) is more common than another. A power never has a base congruent to 0, 1 or -1.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from math import gcd
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_int, parse_int_list, says_none
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.answers import (final_answer, final_list, parse_congruence, parse_int, parse_int_list, says_none,
+                                  too_long)
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.sample import Verdict
 
 Op = Literal["add", "mul", "pow", "inverse", "solve"]
 RESIDUE = "Give the least non-negative residue (a number from 0 to {top})."
 INVERSE = "Give a number from 1 to {top}, or \"none\" if there is no inverse."
 MAX_SOLUTIONS = 8
+ATTEMPTS = 100  # operand draws before giving up on one that fits the residue drawn
 SOLVE = "List every solution from 0 to {top}, separated by commas, or answer \"none\"."
 
 
 class ModularConfig(FamilyConfig):
-    modulus_max: int = Field(ge=3, le=10**12, description="largest modulus m (m is drawn from 2..modulus_max)")
+    modulus_min: int = Field(2, ge=2, le=10**12, description="smallest modulus m")
+    modulus_max: int = Field(ge=3, le=10**12, description="largest modulus m (m is drawn from "
+                             "modulus_min..modulus_max)")
     operand_max: int = Field(ge=1, le=10**15, description="largest operand before reduction mod m")
     exponent_max: int = Field(ge=2, le=10**18, description="largest exponent in power questions")
     ops: tuple[Op, ...] = Field(min_length=1, description="question kinds to draw from")
@@ -34,6 +41,8 @@ class ModularConfig(FamilyConfig):
     def _consistent(self):
         if len(set(self.ops)) != len(self.ops):
             raise ValueError("ops must not repeat a question kind")
+        if self.modulus_min > self.modulus_max:
+            raise ValueError("modulus_min must not exceed modulus_max")
         if "solve" in self.ops and self.modulus_max > 10**4:
             raise ValueError("modulus_max must be at most 10000 when ops include 'solve' "
                              "(the answer lists up to m solutions)")
@@ -82,14 +91,20 @@ def extended_euclid(a: int, m: int) -> tuple[int, int, list[str]]:
 class ModularArithmetic(Family):
     name = "modular_arithmetic"
     description = "Modular +, ×, powers, inverses and linear congruences; traces show the algorithm."
+    # 2: sums and products drawn answer first (uniform residues); powers without bases ≡ 0, ±1;
+    #    each level's moduli above the level below's (issue 11)
+    version = "2"
     skills = ("arithmetic", "number theory")
     Config = ModularConfig
     levels = {
-        1: dict(modulus_max=12, operand_max=20, exponent_max=5, ops=("add", "mul")),
-        2: dict(modulus_max=30, operand_max=100, exponent_max=20, ops=("add", "mul", "pow", "inverse")),
-        3: dict(modulus_max=100, operand_max=1000, exponent_max=200, ops=("mul", "pow", "inverse", "solve")),
-        4: dict(modulus_max=1000, operand_max=10**5, exponent_max=10**4, ops=("mul", "pow", "inverse", "solve")),
-        5: dict(modulus_max=10**4, operand_max=10**8, exponent_max=10**9, ops=("pow", "inverse", "solve")),
+        1: dict(modulus_min=5, modulus_max=12, operand_max=20, exponent_max=5, ops=("add", "mul")),
+        2: dict(modulus_min=11, modulus_max=30, operand_max=100, exponent_max=20, ops=("add", "mul", "pow", "inverse")),
+        3: dict(modulus_min=31, modulus_max=100, operand_max=1000, exponent_max=200,
+                ops=("mul", "pow", "inverse", "solve")),
+        4: dict(modulus_min=101, modulus_max=1000, operand_max=10**5, exponent_max=10**4,
+                ops=("mul", "pow", "inverse", "solve")),
+        5: dict(modulus_min=1001, modulus_max=10**4, operand_max=10**8, exponent_max=10**9,
+                ops=("pow", "inverse", "solve")),
     }
     phrasings = (
         "Compute {task}. {rule}",
@@ -103,8 +118,16 @@ class ModularArithmetic(Family):
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         op = rng.choice(c.ops)
-        m = rng.randint(3 if op == "inverse" else 2, c.modulus_max)
-        a, b = rng.randint(0, c.operand_max), rng.randint(0, c.operand_max)
+        m = rng.randint(max(c.modulus_min, 3 if op == "inverse" else 2), c.modulus_max)
+        if op in ("add", "mul"):
+            a, b = self._operands(rng, op, m)
+        else:
+            a, b = rng.randint(0, c.operand_max), rng.randint(0, c.operand_max)
+        if op == "pow":  # a base ≡ 0, 1 or -1 gives its answer away
+            for _ in range(ATTEMPTS):
+                if a % m not in (0, 1, m - 1):
+                    break
+                a = rng.randint(0, c.operand_max)
         top = m - 1
         data = {"op": op, "m": m, "a": a, "b": b}
         if op in ("add", "mul"):
@@ -140,6 +163,25 @@ class ModularArithmetic(Family):
         return Problem(fields={"task": task, "rule": rule.format(top=top)}, answer_text=answer,
                        trace=trace, data=data, skills=(f"modular {op}",))
 
+    def _operands(self, rng: random.Random, op: str, m: int) -> tuple[int, int]:
+        """Operands of a sum or product whose residue mod m is drawn first, uniformly."""
+        top = self.config.operand_max
+        want = int(rng.random() * m)
+        for _ in range(ATTEMPTS):
+            a = rng.randint(0, top)
+            if op == "add":
+                residue = (want - a) % m
+            else:  # a·x ≡ want (mod m) has gcd(a, m) solutions when the gcd divides want
+                g = gcd(a, m)
+                if want % g:
+                    continue
+                step = m // g
+                x0 = want // g * pow(a // g, -1, step) % step if step > 1 else 0
+                residue = x0 + step * int(rng.random() * g)
+            if residue <= top:
+                return a, residue + m * rng.randint(0, (top - residue) // m)
+        raise GenerationFailed(f"{self.name}: no operands up to {top} give residue {want} mod {m}")
+
     @staticmethod
     def _solve(a: int, b: int, m: int) -> tuple[str, list[str]]:
         g, t, trace = extended_euclid(a, m)
@@ -159,9 +201,34 @@ class ModularArithmetic(Family):
             trace.append("solutions: " + ", ".join(map(str, solutions)))
         return ", ".join(map(str, solutions)), trace
 
+    @staticmethod
+    def _residues(text: str, m: int) -> list[int] | str:
+        """The residues an answer lists ("2, 5", "x ≡ 2, 5 (mod 7)", "x ≡ 2 (mod 7) or x ≡ 5
+        (mod 7)", one per line), or why it cannot be read; a stated modulus must be m."""
+        value, modulus = parse_congruence(text)
+        given = parse_int_list(value)
+        if given is None:  # each item its own congruence
+            given, moduli = [], set()
+            for item in re.split(r"\s*(?:,|;|\n|\bor\b|\band\b)\s*", text.strip().strip("{}[]")):
+                value, stated = parse_congruence(item)
+                if (number := parse_int(value)) is None:
+                    return "not a list of integers or 'none'"
+                given.append(number)
+                moduli.add(stated)
+            modulus = next((k for k in moduli if k is not None and k != m), None)
+        if modulus is not None and modulus != m:
+            return f"the question is modulo {m}, not {modulus}"
+        return given
+
     def verify(self, data: dict, answer: str) -> Verdict:
         op, m, a, b = data["op"], data["m"], data["a"], data["b"]
-        text = final_answer(answer)
+        text = final_list(answer) if op == "solve" else final_answer(answer)
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
+        if op in ("add", "mul", "pow", "inverse") and not says_none(text):
+            text, modulus = parse_congruence(text)  # "5", "x ≡ 5", "5 (mod 7)", "≡ 5 (mod 7)"
+            if modulus is not None and modulus != m:
+                return self.wrong(f"the question is modulo {m}, not {modulus}")
         if op in ("add", "mul", "pow"):
             expected = (a + b) % m if op == "add" else (a * b) % m if op == "mul" else pow(a, b, m)
             given = parse_int(text)
@@ -184,7 +251,9 @@ class ModularArithmetic(Family):
         g = gcd(a, m)
         if says_none(text):
             return self.ok() if b % g else self.wrong("solutions exist")
-        given = parse_int_list(text)
+        given = self._residues(text, m)
+        if isinstance(given, str):
+            return self.wrong(given)
         if not given:
             return self.wrong("not a list of integers or 'none'")
         if b % g:

@@ -5,7 +5,9 @@ meaning it controls: divisions by non-zero constants, list indexes below a lengt
 loops with small fixed bounds, counters that always reach their bound. ``ast.unparse`` renders
 it; :mod:`..pytrace` executes the rendered text step by step, and that record (line, values used,
 values produced) is the trace. A program whose run is too long or whose numbers grow too large is
-drawn again from the same RNG.
+drawn again from the same RNG. No statement cancels itself (``count -= count``, ``x = x``,
+``y - y``, ``+ 0``): such parts are drawn again as they are built, and a program that still has one
+is drawn again too.
 
 ``verify`` runs the source in the sandbox (:mod:`synthcompile.sandbox`) and compares its real
 output, whitespace-normalised, with the stored output and with the answer. The sandbox runner is a
@@ -63,6 +65,32 @@ def _call(function: str, *args: ast.expr) -> ast.Call:
     return ast.Call(_name(function), list(args), [])
 
 
+def _zero(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value == 0
+
+
+def _cancels(left: ast.expr, op: ast.operator, right: ast.expr) -> bool:
+    """``e - e``, ``e // e``, ``e % e`` (a constant), ``e + 0``, ``e - 0``, ``0 + e``: an operation
+    that does nothing, or cancels its own operand."""
+    if isinstance(op, (ast.Sub, ast.FloorDiv, ast.Mod)) and ast.dump(left) == ast.dump(right):
+        return True
+    return isinstance(op, (ast.Add, ast.Sub)) and _zero(right) or isinstance(op, ast.Add) and _zero(left)
+
+
+def self_cancelling(source: str) -> str | None:
+    """The first self-cancelling part of a program (``count -= count``, ``x = x``, ``(a + b) - (a +
+    b)``, ``x += 0``...), as source text, or None."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.AugAssign) and _cancels(ast.Name(node.target.id, ast.Load()), node.op, node.value):
+            return ast.unparse(node)
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+                and any(isinstance(t, ast.Name) and t.id == node.value.id for t in node.targets)):
+            return ast.unparse(node)
+        if isinstance(node, ast.BinOp) and _cancels(node.left, node.op, node.right):
+            return ast.unparse(node)
+    return None
+
+
 class _ProgramBuilder:
     """Draws one program; tracks which names are defined on every path and list lengths."""
 
@@ -113,7 +141,19 @@ class _ProgramBuilder:
             right = ast.Constant(self.rng.randint(2, 4))
         else:
             right = self.expr(depth - 1, extra, params)
-        return ast.BinOp(self.expr(depth - 1, extra, params), OPS[op](), right)
+        left = self.expr(depth - 1, extra, params)
+        for _ in range(8):  # never y - y or y + 0: draw the side at fault again
+            if not _cancels(left, OPS[op](), right):
+                break
+            if _zero(right):
+                right = self.expr(depth - 1, extra, params)
+            else:
+                left = self.expr(depth - 1, extra, params)
+        else:  # one variable in scope keeps coming back: a literal instead
+            left = self.const(low=1)
+            right = right if not _zero(right) and ast.dump(left) != ast.dump(right) else \
+                ast.Constant(left.value % self.c.max_const + 1 if self.c.max_const > 1 else 2)
+        return ast.BinOp(left, OPS[op](), right)
 
     def condition(self, extra: tuple[str, ...] = (),
                   params: tuple[str, ...] | None = None) -> ast.Compare:
@@ -136,8 +176,22 @@ class _ProgramBuilder:
         name = self.rng.choice(self.ints)
         if self.rng.random() < 0.5:
             op = self.rng.choice([o for o in self.c.ops if o in ("+", "-")] or ["+"])
-            return ast.AugAssign(_store(name), OPS[op](), self.expr(self.c.depth - 1, extra))
-        return ast.Assign([_store(name)], self.expr(self.c.depth, extra))
+            value = self.expr(self.c.depth - 1, extra)
+            for _ in range(8):  # never count -= count or x += 0
+                if not _cancels(_name(name), OPS[op](), value):
+                    break
+                value = self.expr(self.c.depth - 1, extra)
+            else:
+                value = self.const(low=1)
+            return ast.AugAssign(_store(name), OPS[op](), value)
+        value = self.expr(self.c.depth, extra)
+        for _ in range(8):  # never x = x
+            if not (isinstance(value, ast.Name) and value.id == name):
+                break
+            value = self.expr(self.c.depth, extra)
+        else:
+            value = self.const()
+        return ast.Assign([_store(name)], value)
 
     def body(self, extra: tuple[str, ...], nested_ok: bool) -> list[ast.stmt]:
         stmts: list[ast.stmt] = []
@@ -263,7 +317,7 @@ _LAST_INT = re.compile(r"-?\d+(?!.*\d)", re.S)
 class ProgramTracing(Family):
     name = "program_tracing"
     description = "Tiny Python programs (loops, branches, lists, functions): what do they print?"
-    version = "1"
+    version = "2"  # 2: no self-cancelling statements (count -= count, x = x, y - y, + 0) (issue 11)
     skills = ("program tracing", "code execution", "variable binding")
     Config = ProgramTracingConfig
     # The verdict must not depend on the machine's load: a program is stopped by CPU time (which
@@ -297,6 +351,8 @@ class ProgramTracing(Family):
     def generate(self, rng: random.Random) -> Problem:
         for _ in range(ATTEMPTS):
             source = _ProgramBuilder(self.config, rng).program()
+            if self_cancelling(source) is not None:
+                continue
             try:
                 run = Tracer().run(source)
             except TooBig:

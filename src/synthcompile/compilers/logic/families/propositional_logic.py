@@ -7,6 +7,14 @@ question asks for). Traces are the solvers' own steps: the bottom-up evaluation,
 search (assign a variable, simplify, backtrack), the truth-table rows inspected for a
 counter-example, and each rewrite applied on the way to negation normal form.
 
+Formulas are drawn without trivial parts: no subformula is a tautology or a contradiction, and no
+connective joins two equivalent or two complementary sides (``p ∧ ¬p``, ``w ↔ ¬w``, ``q ∨ q``).
+Answers are drawn first where they are few: the value of an ``evaluate`` formula (then an
+assignment giving it; the formula itself is never constant), satisfiable or not (a conjunction of
+constraints, drawn again until it agrees: both answers have formulas of the same shape and size),
+and whether an entailment holds (premises jointly satisfiable, the conclusion drawn again until it
+agrees).
+
 Formulas, their parser and truth tables are in :mod:`..formula`; the traced solvers in
 :mod:`..formula_solvers`. This module is the family: config, questions and answers.
 """
@@ -20,9 +28,9 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from synthcompile.answers import TRUE_FALSE, Vocabulary, final_answer, parse_bool
-from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.formula import (  # noqa: F401  (tests and tools import them from here)
-    Formula, in_nnf, parse_formula, show, tables, tf, truth, variables_of)
+    Formula, in_nnf, parse_formula, row_masks, show, tables, tf, truth, variables_of)
 from synthcompile.compilers.logic.formula_solvers import evaluate, nnf, split_search
 from synthcompile.sample import Verdict
 
@@ -30,20 +38,26 @@ Kind = Literal["evaluate", "satisfiable", "entails", "nnf"]
 Connective = Literal["and", "or", "imp", "iff"]
 VARIABLES = ("p", "q", "r", "s", "u", "w")  # no t/v: they read as "true" and "or"
 UNSAT = "unsatisfiable"
+ATTEMPTS = 200  # draws of a formula (or of a question's formulas) before giving up
 # Each question's own answer words: a truth value is true/false (never "valid" or "1").
 VALUES = Vocabulary(("true", "t", "1"), ("false", "f", "0"))  # of a variable in an assignment
 ENTAILS = Vocabulary(("yes", "it follows", "follows", "entailed", "it is entailed"),
                      ("no", "it does not follow", "does not follow", "not entailed"))
 SATISFIABLE = Vocabulary(("satisfiable", "sat"), (UNSAT, "unsat", "not satisfiable",
-                                                  "no satisfying assignment", "none"))
+                                                  "no satisfying assignment", "no satisfying assignments",
+                                                  "no satisfying assignment exists", "none"))
 
 
 class PropositionalLogicConfig(FamilyConfig):
-    variables: int = Field(ge=1, le=len(VARIABLES), description="distinct variables per problem")
+    variables: int = Field(ge=2, le=len(VARIABLES), description="distinct variables per problem")
     depth: int = Field(ge=1, le=6, description="maximum nesting depth of connectives")
     connectives: tuple[Connective, ...] = Field(min_length=1, description="binary connectives to draw from")
     kinds: tuple[Kind, ...] = Field(min_length=1, description="questions: evaluate, satisfiable, entails, nnf")
     premises: int = Field(ge=1, le=4, description="premises of an entailment question")
+    min_connectives: int = Field(1, ge=1, le=63, description="fewest binary connectives in an evaluate or nnf "
+                                 "formula (at most 2^depth - 1 fit)")
+    conjuncts: int = Field(2, ge=2, le=8, description="constraints (each of depth - 1) joined by ∧ in a "
+                           "satisfiability formula")
 
     @model_validator(mode="after")
     def _distinct(self):
@@ -51,6 +65,11 @@ class PropositionalLogicConfig(FamilyConfig):
             raise ValueError("kinds: duplicate question kind")
         if len(set(self.connectives)) != len(self.connectives):
             raise ValueError("connectives: duplicate connective")
+        if self.min_connectives > 2 ** self.depth - 1:
+            raise ValueError(f"min_connectives: at most {2 ** self.depth - 1} binary connectives fit in depth "
+                             f"{self.depth}")
+        if self.variables < 2:
+            raise ValueError("variables: at least 2 (one variable has no formula without trivial parts)")
         return self
 
 
@@ -84,23 +103,66 @@ def show_assignment(env: dict[str, bool]) -> str:
     return ", ".join(f"{v} = {'true' if x else 'false'}" for v, x in env.items())
 
 
+# Formulas without trivial parts ----------------------------------------------------------------
+
+_OPS = {"and": lambda a, b, full: a & b, "or": lambda a, b, full: a | b,
+        "imp": lambda a, b, full: (full ^ a) | b, "iff": lambda a, b, full: full ^ a ^ b}
+
+
+def clean_mask(f: Formula, masks: dict[str, int], full: int, top: bool = True) -> int | None:
+    """The formula's truth mask, or None if it has a trivial part: a proper subformula that is a
+    tautology or a contradiction, a connective whose two sides are equivalent (``q ∨ q``) or
+    complementary (``x ∧ ¬x``, ``w ↔ ¬w``), or one equivalent to one of its sides (``r ∧ (r ∧ s)``,
+    ``p ∨ (p ∧ q)``). The whole formula may be constant."""
+    op = f[0]
+    if op == "var":
+        return masks[f[1]]
+    if op == "const":
+        return None
+    if op == "not":
+        m = clean_mask(f[1], masks, full, False)
+        return None if m is None else full ^ m
+    a = clean_mask(f[1], masks, full, False)
+    if a is None:
+        return None
+    b = clean_mask(f[2], masks, full, False)
+    if b is None or a == b or a == full ^ b:
+        return None
+    m = _OPS[op](a, b, full)
+    if m == a or m == b:
+        return None
+    return None if not top and m in (0, full) else m
+
+
+def connectives(f: Formula) -> int:
+    """Binary connectives in a formula."""
+    if f[0] in ("var", "const"):
+        return 0
+    return sum(connectives(g) for g in f[1:]) + (f[0] != "not")
+
+
 # The family ------------------------------------------------------------------------------------
 
 class PropositionalLogic(Family):
     name = "propositional_logic"
     description = "Evaluate, satisfy, check entailment of, and negate propositional formulas; checked on truth tables."
+    # 2: no trivial subformulas; answers drawn first (evaluate, satisfiable, entails); premises
+    #    jointly satisfiable; satisfiability formulas are conjunctions of constraints; every level
+    #    has larger formulas than the one below (issue 11)
+    version = "2"
     skills = ("propositional logic", "boolean reasoning")
     Config = PropositionalLogicConfig
     levels = {
-        1: dict(variables=2, depth=2, connectives=("and", "or"), kinds=("evaluate", "satisfiable"), premises=1),
-        2: dict(variables=3, depth=2, connectives=("and", "or", "imp"),
-                kinds=("evaluate", "satisfiable", "entails"), premises=2),
+        1: dict(variables=2, depth=2, connectives=("and", "or"), kinds=("evaluate", "satisfiable"), premises=1,
+                min_connectives=2, conjuncts=2),
+        2: dict(variables=3, depth=3, connectives=("and", "or", "imp"),
+                kinds=("evaluate", "satisfiable", "entails"), premises=2, min_connectives=3, conjuncts=2),
         3: dict(variables=3, depth=3, connectives=("and", "or", "imp", "iff"),
-                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=2),
-        4: dict(variables=4, depth=3, connectives=("and", "or", "imp", "iff"),
-                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=3),
+                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=3, min_connectives=4, conjuncts=3),
+        4: dict(variables=4, depth=4, connectives=("and", "or", "imp", "iff"),
+                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=3, min_connectives=5, conjuncts=3),
         5: dict(variables=5, depth=4, connectives=("and", "or", "imp", "iff"),
-                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=3),
+                kinds=("evaluate", "satisfiable", "entails", "nnf"), premises=4, min_connectives=7, conjuncts=4),
     }
     phrasings = (
         "{task}",
@@ -139,48 +201,97 @@ class PropositionalLogic(Family):
         node = [ops[int(rng.random() * len(ops))], a, b]
         return ["not", node] if not top and r > 0.85 else node
 
+    def _clean(self, rng: random.Random, names: tuple[str, ...], masks: dict, full: int, depth: int,
+               least: int = 1) -> tuple[Formula, int]:
+        """A formula with a binary connective at the top, at least ``least`` of them, no trivial
+        part and not itself constant; with its truth mask over ``names``."""
+        for _ in range(ATTEMPTS):
+            f = self._formula(rng, names, depth, top=True)
+            m = clean_mask(f, masks, full)
+            if m is not None and m not in (0, full) and connectives(f) >= least:
+                return f, m
+        raise GenerationFailed(f"{self.name}: no formula without trivial parts after {ATTEMPTS} attempts")
+
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         names = tuple(sorted(rng.sample(VARIABLES, c.variables)))
+        masks, full = row_masks(names), (1 << (1 << len(names))) - 1
         kind = rng.choice(c.kinds)
         wording = rng.choice(self._tasks[kind])
-        f = self._formula(rng, names, c.depth, top=True)
         steps: list[str] = []
-        data: dict[str, Any] = {"kind": kind, "formula": f}
-        fields: dict[str, Any] = {"f": show(f)}
+        data: dict[str, Any] = {"kind": kind}
         if kind == "evaluate":
-            env = {v: rng.random() < 0.5 for v in sorted(variables_of(f))}
-            value, _ = evaluate(f, env, steps)
+            f, m = self._clean(rng, names, masks, full, c.depth, c.min_connectives)
+            value = rng.random() < 0.5  # the answer first; the formula takes both values
+            rows = m if value else full ^ m
+            row = self._pick_row(rng, rows)
+            used = variables_of(f)
+            env = {v: bool(row >> i & 1) for i, v in enumerate(names) if v in used}
+            if evaluate(f, env, steps)[0] != value:
+                raise RuntimeError("evaluation disagrees with the truth table")
             answer = "true" if value else "false"
             data["assignment"] = env
-            fields["env"] = show_assignment(env)
+            fields: dict[str, Any] = {"f": show(f), "env": show_assignment(env)}
         elif kind == "satisfiable":
-            if rng.random() < 0.35:  # F ∧ (¬F pushed inward): unsatisfiable, but not at a glance
-                g = self._formula(rng, names, max(1, c.depth - 1), top=True)
-                f = ["and", g, nnf(g, True, [])] if rng.random() < 0.5 else ["and", nnf(g, True, []), g]
-                data["formula"], fields["f"] = f, show(f)
+            f = self._constraints(rng, names, masks, full, want_sat=rng.random() < 0.5)
             env = split_search(f, sorted(variables_of(f)), steps)
             answer = show_assignment(env) if env is not None else UNSAT
+            fields = {"f": show(f)}
         elif kind == "entails":
-            premises = [self._formula(rng, names, max(1, c.depth - 1), top=True) for _ in range(c.premises)]
-            p_masks, masks, full = tables(premises, names)
-            held = full
-            for m in p_masks:
-                held &= m
-            want = rng.random() < 0.5  # try for a conclusion that does (or does not) follow
-            for _ in range(12):
-                f = self._formula(rng, names, max(1, c.depth - 1))
-                if (held & ~truth(f, masks, full) == 0) == want:
-                    break
-            data.update(formula=f, premises=premises)
-            fields.update(f=show(f), premises="; ".join(show(p) for p in premises))
+            premises, f = self._entailment(rng, names, masks, full, want=rng.random() < 0.5)
+            data["premises"] = premises
+            fields = {"f": show(f), "premises": "; ".join(show(p) for p in premises)}
             answer = "yes" if self._counterexample(premises, f, names, steps) is None else "no"
         else:
+            f, _ = self._clean(rng, names, masks, full, c.depth, c.min_connectives)
             result = nnf(f, True, steps)
             steps.append(f"result: {show(result)}")
             answer = show(result)
+            fields = {"f": show(f)}
+        data["formula"] = f
         return Problem(fields={"task": wording.format(**fields)}, answer_text=answer, trace=steps,
                        terse=steps[-2:], data=data, skills=(kind,))
+
+    @staticmethod
+    def _pick_row(rng: random.Random, rows: int) -> int:
+        """A row, uniformly, among the set bits of ``rows`` (not zero)."""
+        ones = [r for r in range(rows.bit_length()) if rows >> r & 1]
+        return ones[int(rng.random() * len(ones))]
+
+    def _constraints(self, rng: random.Random, names: tuple[str, ...], masks: dict, full: int,
+                     want_sat: bool) -> Formula:
+        """Constraints joined by ∧, drawn again until the whole is (un)satisfiable as wanted; every
+        proper part stays satisfiable, so the contradiction, if any, is only in the whole."""
+        c = self.config
+        for _ in range(ATTEMPTS):
+            f = self._clean(rng, names, masks, full, max(1, c.depth - 1))[0]
+            for _ in range(c.conjuncts - 1):
+                f = ["and", f, self._clean(rng, names, masks, full, max(1, c.depth - 1))[0]]
+            m = clean_mask(f, masks, full)
+            if m is not None and (m != 0) == want_sat:
+                return f
+        raise GenerationFailed(f"{self.name}: no {'satisfiable' if want_sat else 'unsatisfiable'} conjunction "
+                               f"after {ATTEMPTS} attempts")
+
+    def _entailment(self, rng: random.Random, names: tuple[str, ...], masks: dict, full: int,
+                    want: bool) -> tuple[list[Formula], Formula]:
+        """Jointly satisfiable premises, none equivalent to another, and a conclusion (equivalent
+        to none of them) that follows from them or not, as wanted."""
+        c = self.config
+        depth = max(1, c.depth - 1)
+        for _ in range(ATTEMPTS // 10):
+            drawn = [self._clean(rng, names, masks, full, depth) for _ in range(c.premises)]
+            held = full
+            for _, m in drawn:
+                held &= m
+            if not held or len({m for _, m in drawn}) < len(drawn):
+                continue
+            for _ in range(10):
+                f, m = self._clean(rng, names, masks, full, depth)
+                if all(m != pm for _, pm in drawn) and (held & ~m == 0) == want:
+                    return [p for p, _ in drawn], f
+        raise GenerationFailed(f"{self.name}: no entailment question answered {'yes' if want else 'no'} "
+                               f"after {ATTEMPTS} attempts")
 
     @staticmethod
     def _counterexample(premises: list[Formula], conclusion: Formula, names: tuple[str, ...],

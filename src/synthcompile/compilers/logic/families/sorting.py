@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_int_list
+from synthcompile.answers import final_list, parse_int_list, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -80,6 +80,7 @@ def _show(run: list[int]) -> str:
 class Sorting(Family):
     name = "sorting"
     description = "Sort a list of integers up or down; the trace is a bottom-up merge sort."
+    version = "2"  # 2: levels 4 and 5 trace every merge, like the levels below (issue 11)
     skills = ("sorting", "comparison")
     Config = SortingConfig
     levels = {
@@ -89,10 +90,12 @@ class Sorting(Family):
                 duplicates=False, trace="merges"),
         3: dict(min_size=8, max_size=12, low=-99, high=99, directions=("ascending", "descending"),
                 duplicates=True, trace="merges"),
+        # Every level shows every merge: a level's trace is longer than the one below (the
+        # "passes" trace, log2(n) lines, is there for longer lists given as params).
         4: dict(min_size=12, max_size=20, low=-999, high=999,
-                directions=("ascending", "descending"), duplicates=True, trace="passes"),
+                directions=("ascending", "descending"), duplicates=True, trace="merges"),
         5: dict(min_size=20, max_size=40, low=-9999, high=9999,
-                directions=("ascending", "descending"), duplicates=True, trace="passes"),
+                directions=("ascending", "descending"), duplicates=True, trace="merges"),
     }
     phrasings = (
         "Sort these numbers in {order} order: {numbers}",
@@ -148,7 +151,10 @@ class Sorting(Family):
         expected = sorted(data["values"], reverse=data["direction"] == "descending")
         if expected != data["answer"]:
             return self.wrong(f"stored answer {data['answer']} is not {expected}")
-        given = parse_int_list(final_answer(answer))
+        text = final_list(answer)  # "3, 5, 8", or one number per line
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
+        given = parse_int_list(text)
         if not given:
             return self.wrong("not a list of integers")
         if len(given) != len(expected):

@@ -5,6 +5,14 @@ outside P; it does not say that any S exist. So Barbara (All M are P, All S are 
 is valid, while Darapti (All M are P, All M are S ⊢ Some S are P) is not. Every question states
 this, so the exercise is well defined.
 
+A validity question is drawn so that its words say nothing about the answer: the three
+statements' quantifiers (a multiset such as all-all-all) first, among those that some valid and
+some invalid form of the level has, then valid or not, then a form (premises in a figure and a
+conclusion relating S and P in either order) of that multiset and answer. Higher levels add
+distractor premises: a chain of statements about terms that share nothing with S, M and P, which
+are consistent by construction (statements along a chain always are) and so change no answer;
+they are stored in ``data["distractors"]`` and the check ignores them.
+
 Two checks that agree: the trace is region reasoning on the three-circle Venn diagram (universal
 premises empty regions, existential ones inhabit the regions left open, then the conclusion is
 read off or a counter-model is built), and ``verify`` decides validity by brute force over all
@@ -54,6 +62,8 @@ class SyllogismsConfig(FamilyConfig):
     terms: Literal["letters", "nonsense"] = Field(description="term names: capital letters or nonsense plurals")
     valid_rate: float = Field(ge=0, le=1, description="share of validity questions drawn from valid forms")
     shuffle_premises: bool = Field(description="state the premises in either order")
+    distractors: int = Field(0, ge=0, le=6, description="extra premises: a chain of statements about other terms, "
+                             "which no conclusion about S and P depends on")
 
     @model_validator(mode="after")
     def _distinct(self):
@@ -223,20 +233,24 @@ class Syllogisms(Family):
     name = "syllogisms"
     description = ("Categorical syllogisms in four figures over nonsense terms; validity by Venn regions "
                    "(modern semantics, no existential import).")
+    # 2: validity forms balanced within each multiset of quantifiers (the words no longer tell the
+    #    answer); conclusions in either term order; distractor premises, more at each level; level
+    #    1 adds "some" (issue 11)
+    version = "2"
     skills = ("syllogistic logic", "deduction")
     Config = SyllogismsConfig
     _ALL_Q = ("all", "no", "some", "some-not")
-    levels = {
-        1: dict(figures=(1,), quantifiers=("all", "no"), kinds=("validity",), terms="letters",
-                valid_rate=0.5, shuffle_premises=False),
+    levels = {  # premises stated: 2, 3, 4, 5, 6
+        1: dict(figures=(1,), quantifiers=("all", "no", "some"), kinds=("validity",), terms="letters",
+                valid_rate=0.5, shuffle_premises=False, distractors=0),
         2: dict(figures=(1, 2), quantifiers=_ALL_Q, kinds=("validity",), terms="nonsense",
-                valid_rate=0.5, shuffle_premises=False),
+                valid_rate=0.5, shuffle_premises=False, distractors=1),
         3: dict(figures=(1, 2, 3, 4), quantifiers=_ALL_Q, kinds=("validity",), terms="nonsense",
-                valid_rate=0.5, shuffle_premises=True),
+                valid_rate=0.5, shuffle_premises=True, distractors=2),
         4: dict(figures=(1, 2, 3, 4), quantifiers=_ALL_Q, kinds=("validity", "conclude"), terms="nonsense",
-                valid_rate=0.5, shuffle_premises=True),
+                valid_rate=0.5, shuffle_premises=True, distractors=3),
         5: dict(figures=(1, 2, 3, 4), quantifiers=_ALL_Q, kinds=("conclude",), terms="nonsense",
-                valid_rate=0.5, shuffle_premises=True),
+                valid_rate=0.5, shuffle_premises=True, distractors=4),
     }
     phrasings = (
         "{premises}\n{ask} {semantics}",
@@ -244,51 +258,79 @@ class Syllogisms(Family):
         "{semantics}\nSuppose that:\n{premises}\n{ask}",
         "Consider the argument.\n{premises}\n{ask} ({semantics})",
         "Syllogism:\n{premises}\n{ask} Note: {semantics}",
-        "Given only these two statements:\n{premises}\n{ask} {semantics}",
+        "Given only these statements:\n{premises}\n{ask} {semantics}",
     )
 
     def __init__(self, config: SyllogismsConfig):
         super().__init__(config)
-        self._forms = [(((q1, *f[0]), (q2, *f[1])), (qc, S, P))
+        self._forms = [(((q1, *f[0]), (q2, *f[1])), (qc, *ends))
                        for n in config.figures for f in [FIGURES[n]]
-                       for q1, q2 in product(config.quantifiers, repeat=2) for qc in self._ALL_Q]
+                       for q1, q2 in product(config.quantifiers, repeat=2)
+                       for qc in self._ALL_Q for ends in ((S, P), (P, S))]
         self._valid = [form for form in self._forms if valid_by_models(*form)]
+        # Validity questions: per multiset of the three quantifiers, its valid and invalid forms;
+        # only multisets with both, so that the words of a question do not give its answer.
+        by_words: dict[tuple[str, ...], tuple[list, list]] = {}
+        for form in self._forms:
+            words = tuple(sorted([form[0][0][0], form[0][1][0], form[1][0]]))
+            by_words.setdefault(words, ([], []))[0 if valid_by_models(*form) else 1].append(form)
+        self._balanced = [by_words[w] for w in sorted(by_words) if all(by_words[w])]
 
-    def _terms(self, rng: random.Random) -> list[str]:
+    def _terms(self, rng: random.Random, count: int = 3) -> list[str]:
         if self.config.terms == "letters":
-            return rng.sample(string.ascii_uppercase, 3)
+            return rng.sample(string.ascii_uppercase, count)
         names: list[str] = []
-        while len(names) < 3:
+        while len(names) < count:
             name = nonsense_term(rng)
             if name not in names:
                 names.append(name)
         return names
 
+    def _form(self, rng: random.Random, kind: str) -> tuple:
+        c = self.config
+        if kind == "validity" and self._balanced:
+            valid, invalid = self._balanced[int(rng.random() * len(self._balanced))]
+            pool = valid if rng.random() < c.valid_rate else invalid
+        else:
+            pool = self._valid if self._valid and rng.random() < c.valid_rate else self._forms
+        return pool[int(rng.random() * len(pool))]
+
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         kind = rng.choice(c.kinds)
-        pool = self._valid if self._valid and rng.random() < c.valid_rate else self._forms
-        premises, conclusion = pool[int(rng.random() * len(pool))]
+        premises, conclusion = self._form(rng, kind)
         if c.shuffle_premises and rng.random() < 0.5:
             premises = premises[::-1]
-        names = self._terms(rng)
+        names = self._terms(rng, 3 + (c.distractors + 1 if c.distractors else 0))
+        names, others = names[:3], names[3:]
         term = dict(zip(TERM, names))
-        stated = "\n".join(say(p).format(**term) + "." for p in premises)
+        lines = [say(p).format(**term) + "." for p in premises]
+        distractors = []
+        for k in range(c.distractors):  # a chain over the other terms: consistent, and about nothing asked
+            q = c.quantifiers[int(rng.random() * len(c.quantifiers))]
+            x, y = (others[k], others[k + 1]) if rng.random() < 0.5 else (others[k + 1], others[k])
+            distractors.append([q, x, y])
+            lines.insert(int(rng.random() * (len(lines) + 1)), TEMPLATE[q].format(x=x, y=y) + ".")
+        stated = "\n".join(lines)
         if kind == "validity":
-            valid, lines = solve_validity(premises, conclusion)
+            valid, reasoning = solve_validity(premises, conclusion)
             answer = "valid" if valid else "invalid"
             ask = (f"Conclusion: {say(conclusion).format(**term)}. Is this syllogism valid or invalid?")
         else:
-            found, lines = solve_conclusion(premises)
+            found, reasoning = solve_conclusion(premises)
             answer = say(found).format(**term) if found else NOTHING
             ask = (f"What conclusion relating {term['S']} and {term['P']} follows, if any? "
                    f"Answer with one statement, or '{NOTHING}'.")
         legend = f"S = {term['S']}, M = {term['M']}, P = {term['P']}"
-        trace = [legend, *lines.format(**term).split("\n")]
+        aside = ([f"set aside the statements about {', '.join(others)}: none of them is S, M or P"]
+                 if distractors else [])
+        trace = [legend, *aside, *reasoning.format(**term).split("\n")]
+        data = {"kind": kind, "terms": names, "premises": [list(p) for p in premises],
+                "conclusion": list(conclusion)}
+        if distractors:
+            data["distractors"] = distractors
         return Problem(fields={"premises": stated, "ask": ask, "semantics": SEMANTICS},
-                       answer_text=answer, trace=trace, terse=[legend, trace[-1]],
-                       data={"kind": kind, "terms": names, "premises": [list(p) for p in premises],
-                             "conclusion": list(conclusion)})
+                       answer_text=answer, trace=trace, terse=[legend, trace[-1]], data=data)
 
     def verify(self, data: dict, answer: str) -> Verdict:
         premises = tuple(tuple(p) for p in data["premises"])

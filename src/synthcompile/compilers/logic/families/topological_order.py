@@ -16,7 +16,7 @@ from itertools import combinations
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_items
+from synthcompile.answers import final_list, parse_items, says_impossible
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -128,8 +128,8 @@ class TopologicalOrder(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         names, edges = data["tasks"], data["edges"]
         possible = kahn(names, edges, trace=False)[0] is not None
-        given = final_answer(answer)
-        if _NO_ORDER.fullmatch(" ".join(given.lower().split()).strip(".!")):
+        given = final_list(answer)  # "A, B, C", or one task per line
+        if _NO_ORDER.fullmatch(" ".join(given.lower().split()).strip(".!")) or says_impossible(given):
             return self.wrong("an order exists") if possible else self.ok()
         if not possible:
             return self.wrong("the prerequisites form a cycle, so no order exists")

@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import final_answer, parse_number
+from synthcompile.answers import final_answer, parse_number, too_long, without_approx
 from synthcompile.compilers.logic.base import Family, FamilyConfig, Problem
 from synthcompile.sample import Verdict
 
@@ -74,18 +74,38 @@ def plural(unit: Unit) -> str:
 
 
 def _norm_unit(text: str) -> str:
+    """A unit's name compared without case ("Grams", "kilometers", "degrees Celsius")."""
     return re.sub(r"[\s.]+", "", text.casefold()).replace("meter", "metre").replace("liter", "litre") \
         .replace("degrees", "").replace("degree", "").replace("deg", "")
 
 
-def aliases(unit: Unit) -> set[str]:
-    names = {unit.symbol, unit.name, plural(unit), unit.name.removeprefix("US "), plural(unit).removeprefix("US ")}
+def _norm_symbol(text: str) -> str:
+    """A unit's symbol compared WITH case (mg is not Mg, mm is not Mm, mL is not ML): spaces and
+    dots dropped ("fl. oz"), a leading "deg"/"degrees" dropped ("deg C"), º read as °."""
+    s = re.sub(r"[\s.]+", "", text).replace("º", "°").replace("℃", "°C").replace("℉", "°F")
+    return re.sub(r"(?i)^deg(?:rees?)?", "", s)
+
+
+# Other symbols in use for the same unit: the litre's l (SI allows both), m^3 for m³.
+EXTRA_SYMBOLS = {"L": ("l",), "mL": ("ml",), "m³": ("m^3", "m3")}
+
+
+def aliases(unit: Unit) -> tuple[set[str], set[str]]:
+    """(symbols, compared with case; names, compared without)."""
+    names = {unit.name, plural(unit), unit.name.removeprefix("US "), plural(unit).removeprefix("US ")}
+    symbols = {unit.symbol, *EXTRA_SYMBOLS.get(unit.symbol, ())}
     if unit.symbol.startswith("°"):
-        names.add(unit.symbol[1:])
-    return {_norm_unit(n) for n in names}
+        symbols.add(unit.symbol[1:])
+    return {_norm_symbol(s) for s in symbols}, {_norm_unit(n) for n in names}
 
 
 ALIASES = {symbol: aliases(unit) for symbol, (_, unit) in BY_SYMBOL.items()}
+
+
+def names_unit(text: str, symbol: str) -> bool:
+    """Does ``text`` name the unit ``symbol``: its symbol, case and all, or a name in any case."""
+    symbols, names = ALIASES[symbol]
+    return _norm_symbol(text) in symbols or _norm_unit(text) in names
 
 
 def decimal_places(value: Fraction) -> int | None:
@@ -151,6 +171,7 @@ class UnitConversionConfig(FamilyConfig):
 class UnitConversion(Family):
     name = "unit_conversion"
     description = "Convert lengths, masses, volumes, times, data sizes, speeds and temperatures exactly."
+    version = "2"  # 2: level 4 gives 4 significant digits, more than level 3 (issue 11)
     skills = ("arithmetic", "units")
     Config = UnitConversionConfig
     levels = {
@@ -161,7 +182,7 @@ class UnitConversion(Family):
         3: dict(categories=("length", "mass", "volume", "time", "temperature"), customary=True,
                 binary_prefixes=False, significant_digits=3, places=2),
         4: dict(categories=("length", "mass", "volume", "time", "data", "speed", "temperature"),
-                customary=True, binary_prefixes=True, significant_digits=3, places=3),
+                customary=True, binary_prefixes=True, significant_digits=4, places=3),
         5: dict(categories=("length", "mass", "volume", "time", "data", "speed", "temperature"),
                 customary=True, binary_prefixes=True, significant_digits=5, places=4),
     }
@@ -239,11 +260,15 @@ class UnitConversion(Family):
         target = data["target"]
         expected = round_half_away(convert(F(data["value"]), data["source"], target), data["places"])
         text = final_answer(answer)
-        m = re.fullmatch(r"([+-]?[\d.,]+(?:\s*/\s*\d+)?(?:[eE][+-]?\d+)?)\s*(.*)", text.translate(_MINUS))
+        if (reason := too_long(text)) is not None:
+            return self.wrong(reason)
+        # "≈ 3.14 km": the value is rounded to the places asked for, and still compared exactly.
+        m = re.fullmatch(r"([+-]?[\d.,]+(?:\s*/\s*\d+)?(?:[eE][+-]?\d+)?)\s*(.*)",
+                         without_approx(text.translate(_MINUS)))
         given = parse_number(m.group(1)) if m else None
         if given is None:
             return self.wrong("not a number")
-        if m.group(2) and _norm_unit(m.group(2)) not in ALIASES[target]:
+        if m.group(2) and not names_unit(m.group(2), target):
             return self.wrong(f"answer is in {m.group(2)!r}, not {target}")
         return self.ok() if given == expected else self.wrong(
             f"expected {decimal_text(expected, data['places'])} {target}, got {text!r}")
