@@ -1,7 +1,12 @@
 """What the stage contract costs: a build before and after it, and the hash check on resume.
 
     .venv/bin/python bench/contract.py --before 697f784            # quickstart, 2 workers
+    .venv/bin/python bench/contract.py --before 697f784 --workers 1  # CPU time that counts every shard
     .venv/bin/python bench/contract.py --recipe recipes/knowledge-fictional.yaml
+
+CPU time is the CLI's and that of the children it waits for: with 2 workers the pool's processes
+are the fork server's children and escape it, so compare CPU with ``--workers 1`` (every shard in
+the CLI's own process) and wall time with 2.
 
 1. ``--before REV``: the same recipe built by the CLI of an earlier commit (its ``src/`` from
    ``git archive``, first on ``PYTHONPATH``) and by this one, one after the other, each into an
