@@ -79,6 +79,16 @@ def test_csv_rows_ragged_and_missing_values(tmp_path):
     assert "cardinality" in bad[("r.csv", 4)]
 
 
+def test_a_utf8_bom_is_not_part_of_the_first_column(tmp_path):
+    """Spreadsheets export CSV with a byte-order mark; it used to rename `id` and quarantine every row."""
+    bom = "\ufeff"
+    (tmp_path / "e.csv").write_text(bom + "id,name,type\nada,Ada Lovelace,person\nlon,London,city\n", encoding="utf-8")
+    (tmp_path / "t.jsonl").write_text(bom + json.dumps({"subject": "ada", "relation": "born_in", "object": "lon"})
+                                      + "\n", encoding="utf-8")
+    result = load_graph(tmp_path / "e.csv", tmp_path / "t.jsonl")
+    assert not result.bad and sorted(result.graph.entities) == ["ada", "lon"] and len(result.graph) == 1
+
+
 def test_parquet_and_inferred_relations(tmp_path):
     pq.write_table(pa.Table.from_pylist([{"id": e["id"], "name": e["name"], "type": e["type"]}
                                          for e in ENTITIES]), tmp_path / "e.parquet")

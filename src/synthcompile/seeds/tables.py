@@ -49,7 +49,7 @@ def read_rows(path: Path, fmt: str, required: tuple[str, ...]) -> Iterator[tuple
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    with open(path, encoding="utf-8") as f:
+    with open(path, encoding="utf-8-sig") as f:  # utf-8, less a leading BOM (spreadsheet exports)
         for line, text in enumerate(f, 1):
             if not text.strip():
                 continue
@@ -68,7 +68,7 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     # The csv module, not pyarrow.csv: we want every value as the text written (pyarrow infers
     # column types, so "007" or "1e3" would change) and the line where each record starts for
     # the quarantine, including rows with the wrong number of fields.
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:  # a BOM would rename the first column
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
