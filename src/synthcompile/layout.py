@@ -44,8 +44,13 @@ def shard_dir(stage: str, role: str, *, published: bool = False) -> str:
     return f"{WORK}/{stage}/shards"
 
 
+def folder(stage: str, kind: str) -> str:
+    """One kind of a stage's internal files: ``completions``, ``quarantine``, ``journal``, ``removals``."""
+    return f"{WORK}/{stage}/{kind}"
+
+
 def _work(stage: str, kind: str, name: str, ext: str) -> str:
-    return f"{WORK}/{stage}/{kind}/{name}{ext}"
+    return f"{folder(stage, kind)}/{name}{ext}"
 
 
 def marker(stage: str, name: str) -> str:

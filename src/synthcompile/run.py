@@ -240,8 +240,8 @@ class RunDir:
         """Drop a stage's shards and markers that the current plan no longer has."""
         names = {s.name for s in planned}
         for folder, suffix in ((self.root / shard_dir, ".parquet"),
-                               ((self.root / layout.marker(stage, "x")).parent, ".json"),
-                               ((self.root / layout.quarantine(stage, "x")).parent, ".jsonl")):
+                               (self.root / layout.folder(stage, "completions"), ".json"),
+                               (self.root / layout.folder(stage, "quarantine"), ".jsonl")):
             for path in folder.glob(f"*{suffix}") if folder.is_dir() else ():
                 if path.name.removesuffix(suffix) not in names:
                     path.unlink()
@@ -283,7 +283,7 @@ class RunDir:
         examples of each (read a shard's file at a time)."""
         summary: dict[str, Any] = {}
         for stage in stages:
-            folder = (self.root / layout.quarantine(stage, "x")).parent
+            folder = self.root / layout.folder(stage, "quarantine")
             if not folder.is_dir():
                 continue
             counts: Counter = Counter()

@@ -56,6 +56,6 @@ def kept(run: RunDir, stage: str) -> list[dict]:
 
 def removals(run: RunDir, stage: str) -> list[dict]:
     out = []
-    for f in sorted((run.root / layout.removals(stage, "x")).parent.glob("*.jsonl")):
+    for f in sorted((run.root / layout.folder(stage, "removals")).glob("*.jsonl")):
         out += [json.loads(line) for line in f.read_text().splitlines()]
     return out
