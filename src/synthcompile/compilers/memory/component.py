@@ -65,7 +65,6 @@ def _describe(row: dict) -> list[tuple[str, str]]:
 def _gate(run: Any, section: MemorySection) -> None:
     """No silent loss: too large a share of the seed rows quarantined fails the build."""
     import json
-    from collections import Counter
 
     from synthcompile import layout
     from synthcompile.errors import UserError
@@ -74,12 +73,12 @@ def _gate(run: Any, section: MemorySection) -> None:
     first = markers[0]["stats"] if markers else {}
     bad, loaded = first.get("seed_rows_quarantined", 0), first.get("seed_rows_loaded", 0)
     if bad and bad / (bad + loaded) > section.max_quarantined:
-        quarantine = run.path(layout.quarantine("memory", markers[0]["name"]))
-        reasons = Counter(json.loads(line)["reason"] for line in quarantine.read_text().splitlines())
-        top = "; ".join(f"{n:,} x {r}" for r, n in reasons.most_common(3))
+        # The build's quarantine summary has the reasons counted already (most common first).
+        summary = json.loads(run.path(layout.QUARANTINE).read_text()).get("memory", {})
+        top = "; ".join(f"{r['count']:,} x {r['reason']}" for r in summary.get("by_reason", [])[:3])
         raise UserError(f"{bad:,} of {bad + loaded:,} seed rows ({bad / (bad + loaded):.0%}) were quarantined, "
                         f"more than memory.max_quarantined ({section.max_quarantined:.0%}): {top} "
-                        f"(all of them: {run.path('quarantine.json')})")
+                        f"(all of them: {run.path(layout.QUARANTINE)})")
 
 
 COMPONENT = Component(
