@@ -305,7 +305,7 @@ class GraphPaths(Family):
             fields={"edge_text": edge_text, "kind_of": kind_of,
                     "ask": self._asks[kind].format(s=s, t=t)},
             answer_text=answer, trace=steps,
-            terse=[" -> ".join(path) if path else f"{t} unreachable", f"length {dist}"],
+            terse=[" -> ".join(path), f"length {dist}"] if path else [f"{t} unreachable"],
             data={"edges": edges, "directed": c.directed, "weighted": bool(weights),
                   "source": s, "target": t, "kind": kind},
             skills=("dijkstra",) if weights and kind != "reachable" else ("bfs",))
