@@ -32,6 +32,7 @@ KIND_ORDER: dict[str, int] = {"compiler": 0, "curate": 1, "audit": 2, "export": 
 BUILTIN = (
     "synthcompile.compilers.logic.component",
     "synthcompile.compilers.memory.component",
+    "synthcompile.compilers.documents.component",
     "synthcompile.curate.component",
     "synthcompile.audit.component",
     "synthcompile.export.component",

@@ -15,6 +15,7 @@ What a user opens a run for sits at the top; the pipeline's internals sit under 
     work/<stage>/journal/        progress of a shard being built (removed when it commits)
     work/<stage>/removals/       curate filters: one line per removed row, with why
     work/<stage>/scratch/        a stage's temporary files
+    work/llm-cache.sqlite        the request cache: every LLM request of the run and its response
 
 Paths are run-relative strings (what markers and the manifest record).
 """
@@ -32,6 +33,7 @@ CURATED = "curated"
 EXPORT = "export"
 WORK = "work"
 LOCK = "work/.lock"
+LLM_CACHE = "work/llm-cache.sqlite"  # every LLM request of the run, with its response
 
 
 def shard_dir(stage: str, role: str, *, published: bool = False) -> str:

@@ -1,0 +1,1 @@
+"""Document compilers: learning exercises made from the passages of real documents."""
