@@ -16,7 +16,6 @@ requests run one by one under their own seed, so they repeat too.
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -89,15 +88,8 @@ class LocalBackend(ThreadBatcher):
 
             hf_logging.disable_progress_bar()
             torch.set_num_threads(self.threads)
-            # transformers' GGUF loader draws a tqdm bar of its own, over the build's progress
-            quiet, os.environ["TQDM_DISABLE"] = os.environ.get("TQDM_DISABLE"), "1"
-            try:
-                tok, model = self._from_file()
-            finally:
-                if quiet is None:
-                    os.environ.pop("TQDM_DISABLE", None)
-                else:
-                    os.environ["TQDM_DISABLE"] = quiet
+            _quiet_gguf_loader()
+            tok, model = self._from_file()
             self._tok, self._model = tok, model
 
     def _from_file(self) -> tuple[Any, Any]:
@@ -182,3 +174,14 @@ class LocalBackend(ThreadBatcher):
                 text, reason = text[:cut], "stop"
         return text, reason, len(ids)
 
+
+def _quiet_gguf_loader() -> None:
+    """transformers' GGUF loader draws a tqdm bar of its own (no setting turns it off; tqdm
+    reads TQDM_DISABLE at import), which would cut through the build's progress display."""
+    import functools
+
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is not None and not isinstance(bar, functools.partial):
+        gguf_utils.tqdm = functools.partial(bar, disable=True)
