@@ -110,9 +110,6 @@ class GroundingConfig(StrictModel):
     min_answer_support: float = Field(0.6, ge=0, le=1, description="share of an answer's content words "
                                                                    "found in one seed sentence")
     entities: Literal["auto", "spacy", "heuristic"] = Field("auto", description="the entity extractor")
-    embedding: bool = Field(False, description="also require embedding similarity (offline MiniLM)")
-    judge: bool = Field(False, description="also ask the section's model for a verdict (recorded, never "
-                                           "the only check)")
 
 
 class DocumentsSection(StrictModel):
