@@ -125,6 +125,9 @@ def small_quickstart(write_recipe) -> Path:
     data["shard_size"] = 10
     for gen in data["logic"]["generators"]:
         gen["count"], gen["probes"] = 20, min(gen.get("probes", 0), 3)
+    if data.get("documents"):  # program-side only: the embedded model has its own tests
+        data["documents"].pop("strategies", None)
+        data["documents"].pop("llm", None)
     train = data.get("export", {}).get("tokenizer", {}).get("train", {})
     if "vocab_size" in train:
         train["vocab_size"] = 512
