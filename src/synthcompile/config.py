@@ -29,13 +29,37 @@ class InputFile(str):
         return sha256_file(self)
 
 
+class InputFolder(InputFile):
+    """A resolved path to a folder of input files; the hash covers every file's path and content."""
+
+    def digest(self) -> str:
+        import hashlib
+
+        h = hashlib.sha256()
+        for path in sorted(p for p in Path(self).rglob("*") if p.is_file()):
+            h.update(f"{path.relative_to(self)}\0{sha256_file(path)}\n".encode())
+        return h.hexdigest()
+
+
+def _resolved(value: str, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    return Path(base) / value if base is not None else Path(value)
+
+
 def seed_file(value: str, info: ValidationInfo) -> str:
     """A seed path, relative to the recipe file, that must exist."""
-    base = (info.context or {}).get("base_dir")
-    path = Path(base) / value if base is not None else Path(value)
+    path = _resolved(value, info)
     if not path.is_file():
         raise ValueError(f"no such file: {path}")
     return InputFile(path)
+
+
+def seed_folder(value: str, info: ValidationInfo) -> str:
+    """A seed folder, relative to the recipe file, that must exist."""
+    path = _resolved(value, info)
+    if not path.is_dir():
+        raise ValueError(f"no such folder: {path}")
+    return InputFolder(path)
 
 
 def hashable(value: Any) -> Any:

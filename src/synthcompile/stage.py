@@ -87,6 +87,14 @@ class ShardSpec:
     path: str = ""
 
 
+def range_specs(stage: str, prefix: str, n: int, step: int) -> list[ShardSpec]:
+    """Shards over items ``0..n`` of a stable order, ``step`` each (``params: {start, stop}``);
+    shard 0 always, so a stage with no items still runs once (to record bad inputs, say)."""
+    return [ShardSpec(stage=stage, index=i, name=f"{prefix}-{i:05d}",
+                      params={"start": start, "stop": min(start + step, n)})
+            for i, start in enumerate(range(0, max(n, 1), step))]
+
+
 @dataclass(frozen=True)
 class Upstream:
     """What earlier stages produced, in pipeline order: (name, role, shard paths) per stage."""

@@ -3,37 +3,14 @@ exercises, the language model and its strategies, and grounding (docs/documents.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from synthcompile.config import InputFile, StrictModel, seed_file
+from synthcompile.config import StrictModel, seed_file, seed_folder
 from synthcompile.llm.config import LLMConfig
 
 ProgramStrategy = Literal["cloze", "infill", "reorder", "repair", "entity_swap", "summary_match"]
-
-
-class InputFolder(InputFile):
-    """A folder of input files; the recipe hash covers every file's path and content."""
-
-    def digest(self) -> str:
-        import hashlib
-
-        from synthcompile.atomic import sha256_file
-
-        h = hashlib.sha256()
-        for path in sorted(p for p in Path(self).rglob("*") if p.is_file()):
-            h.update(f"{path.relative_to(self)}\0{sha256_file(path)}\n".encode())
-        return h.hexdigest()
-
-
-def seed_folder(value: str, info: ValidationInfo) -> str:
-    base = (info.context or {}).get("base_dir")
-    path = Path(base) / value if base is not None else Path(value)
-    if not path.is_dir():
-        raise ValueError(f"no such folder: {path}")
-    return InputFolder(path)
 
 
 class TableDocs(StrictModel):

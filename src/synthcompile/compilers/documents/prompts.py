@@ -31,6 +31,7 @@ class Prompts:
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader([*paths, str(PACKAGE_DIR)]),
                                       undefined=jinja2.StrictUndefined, keep_trailing_newline=False,
                                       autoescape=False)  # no trim_blocks: the files use inline ifs
+        self._digests: dict[str, str] = {}
 
     def names(self) -> list[str]:
         return sorted(n.removesuffix(".j2") for n in self.env.list_templates(extensions=["j2"]))
@@ -41,7 +42,10 @@ class Prompts:
         return loader.get_source(self.env, f"{name}.j2")[0]
 
     def digest(self, name: str) -> str:
-        return hashlib.sha256(self.source(name).encode()).hexdigest()[:16]
+        """The prompt file's sha256 (16 hex digits), read once per name: every sample asks."""
+        if name not in self._digests:
+            self._digests[name] = hashlib.sha256(self.source(name).encode()).hexdigest()[:16]
+        return self._digests[name]
 
     def render(self, name: str, **variables: Any) -> Rendered:
         template = self.env.get_template(f"{name}.j2")

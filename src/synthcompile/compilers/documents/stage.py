@@ -38,7 +38,7 @@ from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, 
 from synthcompile.seeds.chunking import Chunk, chunk_document
 from synthcompile.seeds.documents import BadDocument, Document, DocumentSource, iter_documents
 from synthcompile.seeds.sentences import sentence_spans
-from synthcompile.stage import Resources, ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import Resources, ShardContext, ShardSpec, Stage, Upstream, range_specs
 
 VERSION = "1"
 BATCH_ROWS = 1024
@@ -103,19 +103,9 @@ class DocumentsStage(Stage):
         return {"section": self.section, "seed": self.recipe_seed}
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
-        prompts = Prompts(self.section.prompts)
-        for name, (strategy, _) in strategies_of(self.section).items():
-            for needed in _prompt_names(strategy):
-                if needed not in prompts.names():
-                    from synthcompile.errors import UserError
-
-                    raise UserError(f"documents.strategies.{name}: no prompt file {needed}.j2 (shipped: "
-                                    f"{', '.join(p for p in prompts.names())})")
+        # Strategy names and custom prompt files were checked when the recipe loaded (component.py).
         n = sum(1 for _ in iter_documents(source_of(self.section)))
-        step = self.section.documents_per_shard
-        return [ShardSpec(stage=self.name, index=i, name=f"docs-{i:05d}",
-                          params={"start": start, "stop": min(start + step, n)})
-                for i, start in enumerate(range(0, max(n, 1), step))]
+        return range_specs(self.name, "docs", n, self.section.documents_per_shard)
 
     # -- one shard ---------------------------------------------------------------------------
 
@@ -334,7 +324,7 @@ class _Runner:
         for fields, answer, question in grounded_fields(strategy, value):
             result = check_grounding(fields, source, answer_field=answer, question_field=question,
                                      exempt=exempt, min_answer_support=g.min_answer_support,
-                                     **_extractor(g.entities))
+                                     entities=g.entities)
             for k, v in result.checked.items():
                 details["checked"][k] = details["checked"].get(k, 0) + v
             details["support"].append(_jsonable(result.support))
@@ -435,13 +425,4 @@ def _public(variables: dict[str, Any]) -> dict[str, Any]:
 
 def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str))
-
-
-def _extractor(entities: str) -> dict[str, Any]:
-    import inspect
-
-    from synthcompile.compilers.documents.grounding import check_grounding
-
-    return {"entities": entities} if "entities" in inspect.signature(check_grounding).parameters else {}
-
 

@@ -31,7 +31,7 @@ from synthcompile.compilers.memory.verbalise import verify_document
 from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.sample import Sample, SAMPLE_SCHEMA, Verdict, normalise_text, params_hash, to_table
 from synthcompile.seeds.kg import Graph
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream, range_specs
 
 __all__ = ["MemoryStage", "load_seed", "verify_sample"]
 BATCH_ROWS = 1024
@@ -61,11 +61,8 @@ class MemoryStage(Stage):
         for kind in loaded.missing_kinds(self.section.questions):
             log.warning("memory: questions.%s is asked for, but the graph has %s: 0 %s questions",
                         kind, why_missing(kind), kind)
-        n = len(loaded.order)
-        step = self.section.entities_per_shard
-        return [ShardSpec(stage=self.name, index=i, name=f"entities-{i:05d}",
-                          params={"start": start, "stop": min(start + step, n)})
-                for i, start in enumerate(range(0, max(n, 1), step))]  # shard 0 always: it records bad rows
+        # shard 0 always: it records bad rows
+        return range_specs(self.name, "entities", len(loaded.order), self.section.entities_per_shard)
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         loaded = loaded_graph(self.section.seed, self.recipe_seed)
