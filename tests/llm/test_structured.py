@@ -42,6 +42,8 @@ def test_what_does_not_validate_is_refused_with_the_field_named():
     value, reason = parse("Query: Why?\nAnswer: yes", Exercise)  # query shorter than 8 characters
     assert value is None and reason.startswith("query: string should have at least 8 characters")
     assert parse("Items:\n- only one", KnowledgeList)[0] is None
+    looped = parse("Items:\n- It is long.\n- It is  long.\n- It is old.", KnowledgeList)
+    assert looped[0] is None and "1 repeated items" in looped[1]
     assert parse("", Exercise)[0] is None
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model, field_validator
 
 Kind = Literal["exercise", "rewrite", "qa_list", "list", "active_reading", "chunkwise"]
 
@@ -50,6 +50,15 @@ class QAList(BaseModel):
 
 class KnowledgeList(BaseModel):
     items: list[str] = Field(min_length=2, max_length=20)
+
+    @field_validator("items")
+    @classmethod
+    def _distinct(cls, items: list[str]) -> list[str]:
+        # a small model loops: the same fact ten times is not a list of facts to learn
+        seen = [" ".join(i.casefold().split()) for i in items]
+        if len(set(seen)) < len(seen):
+            raise ValueError(f"{len(seen) - len(set(seen))} repeated items")
+        return items
 
 
 class StudyPlan(BaseModel):
