@@ -1,0 +1,1 @@
+"""The simulation compiler: tool environments -> replay-verified agent trajectories (docs/simulation.md)."""
