@@ -33,6 +33,7 @@ BUILTIN = (
     "synthcompile.compilers.logic.component",
     "synthcompile.compilers.memory.component",
     "synthcompile.compilers.documents.component",
+    "synthcompile.compilers.simulation.component",
     "synthcompile.curate.component",
     "synthcompile.audit.component",
     "synthcompile.export.component",

@@ -18,11 +18,12 @@ from typing import Any
 
 import jinja2
 
+from synthcompile.compilers.simulation.config import SHIPPED_TEMPLATES
 from synthcompile.compilers.simulation.env import Environment
 from synthcompile.compilers.simulation.trajectory import Trajectory
 
 TEMPLATES = Path(__file__).parent / "templates"
-SHIPPED = tuple(sorted(p.stem for p in TEMPLATES.glob("*.j2")))
+SHIPPED = SHIPPED_TEMPLATES
 
 
 def _tojson(value: Any, indent: int | None = None) -> str:

@@ -1,0 +1,78 @@
+"""The simulation compiler's recipe section: which environments, how many episodes at which
+levels, the fault schedule, the chat template, and whether tools are reached in process or over
+MCP (docs/simulation.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_validator
+
+from synthcompile.compilers.simulation.faults import FaultKind
+from synthcompile.config import StrictModel, seed_file
+
+SHIPPED_TEMPLATES = tuple(sorted(p.stem for p in (Path(__file__).parent / "templates").glob("*.j2")))
+
+
+class EnvSpec(StrictModel):
+    count: PositiveInt = Field(description="training episodes")
+    levels: list[int] | None = Field(None, description="difficulty levels, cycled (default: all the environment's)")
+    probes: int = Field(0, ge=0, description="held-out episodes (split probe, other worlds): the lab's closed-loop tasks")
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and not v:
+            raise ValueError("levels: give at least one level, or leave it out for all of them")
+        return v
+
+
+class FaultsConfig(StrictModel):
+    per_level: dict[int, int] = Field(default_factory=lambda: {3: 1, 4: 2},
+                                      description="faults injected per episode, by level (absent: none)")
+    kinds: list[FaultKind] = Field(default_factory=lambda: ["timeout", "error", "stale"],
+                                   description="which faults: timeout, error (503), stale (an out-of-date read)")
+
+    @model_validator(mode="after")
+    def _valid(self) -> "FaultsConfig":
+        if any(n < 0 for n in self.per_level.values()):
+            raise ValueError("faults.per_level: counts must be >= 0")
+        if not self.kinds:
+            raise ValueError("faults.kinds: give at least one kind (or per_level: {} for no faults)")
+        return self
+
+
+class SimulationSection(StrictModel):
+    environments: dict[str, EnvSpec | PositiveInt] = Field(
+        description="environment -> episodes, or a spec (shipped: shop, files, calendar, bank, knowledge, "
+                    "calculator; or package.module:Class)")
+    template: str = Field("chatml", description="chat template: chatml, qwen, llama3, plain, or a Jinja file "
+                                                "(a model's chat_template: messages, tools)")
+    think: bool = Field(True, description="interleaved thinking: a <think> before each call and after each result")
+    faults: FaultsConfig = FaultsConfig()
+    via: Literal["process", "mcp-stdio", "mcp-http"] = Field(
+        "process", description="how the expert reaches the tools: in process, or through the MCP client to a "
+                               "server process (stdio, or streamable HTTP on 127.0.0.1)")
+    episodes_per_shard: PositiveInt = Field(1000, description="episodes per shard (the unit of resume)")
+
+    @field_validator("template")
+    @classmethod
+    def _template(cls, v: str, info: ValidationInfo) -> str:
+        if v in SHIPPED_TEMPLATES:
+            return v
+        try:
+            return seed_file(v, info)  # a file, relative to the recipe; its content is hashed
+        except ValueError:
+            raise ValueError(f"template {v!r} is neither shipped ({', '.join(SHIPPED_TEMPLATES)}) "
+                             "nor a file") from None
+
+    @field_validator("environments")
+    @classmethod
+    def _some(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("environments: name at least one environment")
+        return v
+
+    def specs(self) -> dict[str, EnvSpec]:
+        return {k: v if isinstance(v, EnvSpec) else EnvSpec(count=v) for k, v in self.environments.items()}
