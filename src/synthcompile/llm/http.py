@@ -72,7 +72,10 @@ class OpenAIBackend:
         if req.stop:
             body["stop"] = list(req.stop)
         if req.chat:
-            body["messages"] = [{"role": r, "content": c} for r, c in req.messages or ()]
+            body["messages"] = [{"role": m[0], "content": m[1], **(json.loads(m[2]) if len(m) > 2 else {})}
+                                for m in req.messages or ()]
+            if req.tools is not None:
+                body["tools"] = json.loads(req.tools)
             if req.prefill and self.config.prefill:  # vLLM's and SGLang's way to continue a started reply
                 body["messages"].append({"role": "assistant", "content": req.prefill})
                 body["continue_final_message"], body["add_generation_prompt"] = True, False
@@ -150,6 +153,21 @@ class OpenAIBackend:
         self._session = None
 
 
+def _hermes(calls: list[dict[str, Any]]) -> str:
+    """OpenAI tool calls as Hermes-style text (``<tool_call>{"name", "arguments"}</tool_call>``): a
+    completion stays text, and one parser reads the calls of every backend and format."""
+    out = []
+    for call in calls:
+        fn = call.get("function") or {}
+        args = fn.get("arguments")
+        try:
+            args = json.loads(args) if isinstance(args, str) else args
+        except ValueError:
+            pass  # a malformed argument string stays a string: the call fails its schema, by name
+        out.append("<tool_call>" + json.dumps({"name": fn.get("name"), "arguments": args}) + "</tool_call>")
+    return "".join(out)
+
+
 def parse_completion(data: dict[str, Any], *, chat: bool, prefill: str = "") -> Completion:
     """An OpenAI completion body as a :class:`Completion`; a body without text raises."""
     choices = sorted(data["choices"], key=lambda c: c.get("index", 0))
@@ -158,6 +176,8 @@ def parse_completion(data: dict[str, Any], *, chat: bool, prefill: str = "") -> 
     texts = []
     for c in choices:
         text = c["message"]["content"] if chat else c["text"]
+        if chat and c["message"].get("tool_calls"):
+            text = (text or "") + _hermes(c["message"]["tool_calls"])
         if not isinstance(text, str):
             raise TypeError(f"choice text is {type(text).__name__}")
         texts.append(prefill + text if chat else text)

@@ -125,7 +125,7 @@ class LocalBackend(ThreadBatcher):
 
         tok, model = self._tok, self._model
         if chat:
-            texts = [tok.apply_chat_template([{"role": r, "content": c} for r, c in req.messages or ()],
+            texts = [tok.apply_chat_template([{"role": m[0], "content": m[1]} for m in req.messages or ()],
                                              add_generation_prompt=True, tokenize=False) + req.prefill
                      for req in requests]
         else:

@@ -18,7 +18,9 @@ from synthcompile.errors import UserError
 
 @dataclass(frozen=True)
 class Request:
-    messages: tuple[tuple[str, str], ...] | None = None  # chat: (role, content) pairs
+    # chat: (role, content) pairs; a third item, JSON, holds a message's other fields for OpenAI
+    # tool calling (an assistant's tool_calls, a tool result's tool_call_id), sent as they are
+    messages: tuple[tuple[str, ...], ...] | None = None
     prompt: str | None = None                            # completion (base models)
     max_tokens: int = 256
     temperature: float = 0.0
@@ -33,6 +35,7 @@ class Request:
     # with it. A small model follows a format it has started far better than one it is told.
     # The in-process engines honour it; over HTTP it rides as vLLM's continue_final_message.
     prefill: str = ""
+    tools: str | None = None  # OpenAI tool calling: the tools' JSON list (a string: hashable, canonical)
 
     def __post_init__(self) -> None:
         if (self.messages is None) == (self.prompt is None):

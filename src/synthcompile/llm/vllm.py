@@ -70,7 +70,7 @@ class VLLMBackend(ThreadBatcher):
             part = [requests[i] for i in idx]
             params = [self._params(r) for r in part]
             if chat:
-                outs = self._engine.chat([[{"role": r, "content": c} for r, c in req.messages or ()]
+                outs = self._engine.chat([[{"role": m[0], "content": m[1]} for m in req.messages or ()]
                                           for req in part], params, use_tqdm=False)
             else:
                 outs = self._engine.generate([req.prompt for req in part], params, use_tqdm=False)

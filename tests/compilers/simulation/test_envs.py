@@ -188,7 +188,8 @@ def test_injected_faults_are_recovered_from(env_cls):
         for f in t.task.faults:
             kinds.add(f.kind)
             assert is_fault(t.steps[f.at].result)
-            assert (t.steps[f.at + 1].name, t.steps[f.at + 1].arguments) == (t.steps[f.at].name, t.steps[f.at].arguments)
+            hit, retry = t.steps[f.at], t.steps[f.at + 1]
+            assert (retry.name, retry.arguments) == (hit.name, hit.arguments)
         # the retry removed: the trajectory trusts a faulted result
         f = t.task.faults[0]
         bad = copy.deepcopy(t)

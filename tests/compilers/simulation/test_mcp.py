@@ -10,7 +10,7 @@ import pytest
 
 from synthcompile.compilers.simulation import envs
 from synthcompile.compilers.simulation.episodes import expert_episode, sample_task
-from synthcompile.compilers.simulation.mcp import McpTools, stdio_command
+from synthcompile.compilers.simulation.mcp import stdio_command
 from synthcompile.compilers.simulation.stage import _connect, _free_port, _McpWorld
 from synthcompile.compilers.simulation.tools import CallRejected
 

@@ -11,6 +11,7 @@ from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_
 
 from synthcompile.compilers.simulation.faults import FaultKind
 from synthcompile.config import StrictModel, seed_file
+from synthcompile.llm.config import LLMConfig
 
 SHIPPED_TEMPLATES = tuple(sorted(p.stem for p in (Path(__file__).parent / "templates").glob("*.j2")))
 
@@ -18,7 +19,8 @@ SHIPPED_TEMPLATES = tuple(sorted(p.stem for p in (Path(__file__).parent / "templ
 class EnvSpec(StrictModel):
     count: PositiveInt = Field(description="training episodes")
     levels: list[int] | None = Field(None, description="difficulty levels, cycled (default: all the environment's)")
-    probes: int = Field(0, ge=0, description="held-out episodes (split probe, other worlds): the lab's closed-loop tasks")
+    probes: int = Field(0, ge=0, description="held-out episodes (split probe, other worlds): "
+                                              "the lab's closed-loop tasks")
 
     @field_validator("levels")
     @classmethod
@@ -43,6 +45,25 @@ class FaultsConfig(StrictModel):
         return self
 
 
+class ModelPolicyConfig(StrictModel):
+    """A language model as the policy, rejection-sampled: only replay-verified attempts are kept."""
+
+    llm: LLMConfig
+    attempts: PositiveInt = Field(4, description="tries per task (each sampled with its own seed)")
+    keep: Literal["first", "all"] = Field("first", description="verified attempts kept per task")
+    tool_format: Literal["text", "openai"] = Field(
+        "text", description="text: <tool_call> JSON in the reply (any backend, base models too); openai: "
+                            "the server's tool calling (backend openai)")
+    temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature of every attempt")
+    max_tokens: PositiveInt = Field(384, description="per model turn")
+
+    @model_validator(mode="after")
+    def _format(self) -> "ModelPolicyConfig":
+        if self.tool_format == "openai" and self.llm.backend != "openai":
+            raise ValueError("tool_format: openai needs llm.backend: openai (a server with tool calling)")
+        return self
+
+
 class SimulationSection(StrictModel):
     environments: dict[str, EnvSpec | PositiveInt] = Field(
         description="environment -> episodes, or a spec (shipped: shop, files, calendar, bank, knowledge, "
@@ -55,6 +76,8 @@ class SimulationSection(StrictModel):
         "process", description="how the expert reaches the tools: in process, or through the MCP client to a "
                                "server process (stdio, or streamable HTTP on 127.0.0.1)")
     episodes_per_shard: PositiveInt = Field(1000, description="episodes per shard (the unit of resume)")
+    model: ModelPolicyConfig | None = Field(None, description="the policy: null, the expert planners; a model "
+                                                              "block, model-driven rollouts")
 
     @field_validator("template")
     @classmethod

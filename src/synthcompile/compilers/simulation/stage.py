@@ -9,6 +9,12 @@ Verification. Every trajectory is replayed in a freshly built world (``replay.py
 that pass are written; a failure is quarantined with its cause and counted
 (``replay_failed:<cause>``), which for the shipped experts means a bug.
 
+A model as the policy (``model:``). Each task is attempted ``attempts`` times, each attempt
+sampled with its own seed and run through the progress journal (a killed shard resumes with the
+attempts it had finished; their requests are in the run's LLM cache). Every attempt is replayed;
+the verified ones are kept (rejection sampling) and the rest counted by cause
+(``attempt_failed:<cause>``), with attempts and passes per level for pass rates.
+
 MCP. With ``via: mcp-stdio`` / ``mcp-http`` the expert's calls go through the official MCP
 client to a server process of the environment (one per worker, kept for its shards); the
 trajectory is the same, byte for byte, as in process (tests/compilers/simulation/test_mcp.py).
@@ -25,14 +31,18 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from synthcompile.compilers.simulation import envs
-from synthcompile.compilers.simulation.config import EnvSpec, SimulationSection
+from synthcompile import layout
+from synthcompile.compilers.simulation.config import SimulationSection
+from synthcompile.compilers.simulation.env import Task
 from synthcompile.compilers.simulation.episodes import expert_episode, sample_task
 from synthcompile.compilers.simulation.faults import FaultyTools
 from synthcompile.compilers.simulation.render import SHIPPED, render
 from synthcompile.compilers.simulation.replay import replay
 from synthcompile.compilers.simulation.trajectory import Trajectory, rollout
-from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, params_hash, to_table
-from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
+from synthcompile.config import hashable
+from synthcompile.journal import run_journaled
+from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
+from synthcompile.stage import Resources, ShardContext, ShardSpec, Stage, Upstream
 
 VERSION = "1"  # the framework's (rollout, replay, rendering); each environment has its own
 BATCH_ROWS = 512
@@ -46,10 +56,17 @@ class SimulationStage(Stage):
 
     def __init__(self, section: SimulationSection):
         self.section = section
+        llm = section.model.llm if section.model else None
+        if llm is None:
+            self.resources = Resources(cpus=1)
+        elif llm.backend == "openai":  # waits on a server: many tasks per CPU, many requests each
+            self.resources = Resources(cpus=0.25, concurrency=llm.concurrency)
+        else:  # an in-process model: one task holds the CPUs its torch threads use
+            self.resources = Resources(cpus=float(llm.threads or 2), concurrency=llm.concurrency)
 
     def shaped_by(self) -> Any:
         """What every shard shares; each spec carries its own environment's configuration."""
-        return self.section.model_dump(mode="json", exclude={"environments"})
+        return {k: v for k, v in hashable(self.section).items() if k != "environments"}
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         specs: list[ShardSpec] = []
@@ -65,30 +82,29 @@ class SimulationStage(Stage):
                                                    "stop": min(start + step, count), "config": config}))
         return specs
 
+    def _tasks(self, spec: ShardSpec, ctx: ShardContext, env_cls) -> list[tuple[int, int, Task]]:
+        """(episode index, task seed, task) for the shard's episodes."""
+        name, split = spec.params["env"], spec.params["split"]
+        levels = self.section.specs()[name].levels or list(env_cls.levels)
+        worlds, seeds = ctx.seed_stream(name, split, "world"), ctx.seed_stream(name, split, "task")
+        faults = self.section.faults
+        out = []
+        for i in range(spec.params["start"], spec.params["stop"]):
+            level = levels[i % len(levels)]
+            out.append((i, seeds.seed(i), sample_task(env_cls, worlds.seed(i) % WORLD_SEEDS, level, seeds.seed(i),
+                                                      faults.per_level.get(level, 0), tuple(faults.kinds))))
+        return out
+
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
         name, split = spec.params["env"], spec.params["split"]
         env_cls = envs.get(name)
-        env_spec: EnvSpec = self.section.specs()[name]
-        levels = env_spec.levels or list(env_cls.levels)
-        remote = None if self.section.via == "process" else ctx.resource(
-            ("mcp", name, self.section.via), lambda: _McpWorld(name, self.section.via))
-        worlds, tasks = ctx.seed_stream(name, split, "world"), ctx.seed_stream(name, split, "task")
         # `via` is left out: a trajectory made through MCP is the in-process one, byte for byte
-        shared = self.section.model_dump(mode="json", exclude={"environments", "via"})
+        shared = {k: v for k, v in hashable(self.section).items() if k not in ("environments", "via")}
         p_hash = params_hash({"section": shared, "config": spec.params["config"]})
+        made = self._by_model(spec, ctx, env_cls) if self.section.model else self._by_expert(spec, ctx, env_cls)
         samples: list[Sample] = []
-        for i in range(spec.params["start"], spec.params["stop"]):
-            level = levels[i % len(levels)]
-            seed = tasks.seed(i)
-            task = sample_task(env_cls, worlds.seed(i) % WORLD_SEEDS, level, seed,
-                               self.section.faults.per_level.get(level, 0), tuple(self.section.faults.kinds))
-            traj = expert_episode(env_cls, task) if remote is None else remote.episode(env_cls, task)
-            verdict = replay(traj, env_cls)
-            if not verdict.ok:
-                ctx.stats[f"replay_failed:{verdict.cause}"] += 1
-                ctx.quarantine(traj.to_json(), f"replay_failed:{verdict.cause}: {verdict.detail}", episode=i)
-                continue
-            samples.append(self._sample(env_cls, traj, split, seed, p_hash))
+        for seed, traj, who in made:
+            samples.append(self._sample(env_cls, traj, split, seed, p_hash, who))
             _count(ctx, traj)
             if len(samples) == BATCH_ROWS:
                 yield to_table(samples)
@@ -96,7 +112,63 @@ class SimulationStage(Stage):
         if samples:
             yield to_table(samples)
 
-    def _sample(self, env_cls, traj: Trajectory, split: str, seed: int, p_hash: str) -> Sample:
+    def _by_expert(self, spec: ShardSpec, ctx: ShardContext, env_cls) -> Iterator[tuple[int, Trajectory, tuple]]:
+        name = spec.params["env"]
+        remote = None if self.section.via == "process" else ctx.resource(
+            ("mcp", name, self.section.via), lambda: _McpWorld(name, self.section.via))
+        for i, seed, task in self._tasks(spec, ctx, env_cls):
+            traj = expert_episode(env_cls, task) if remote is None else remote.episode(env_cls, task)
+            verdict = replay(traj, env_cls)
+            if not verdict.ok:
+                ctx.stats[f"replay_failed:{verdict.cause}"] += 1
+                ctx.quarantine(traj.to_json(), f"replay_failed:{verdict.cause}: {verdict.detail}", episode=i)
+                continue
+            yield seed, traj, (None, None)
+
+    def _by_model(self, spec: ShardSpec, ctx: ShardContext, env_cls) -> Iterator[tuple[int, Trajectory, tuple]]:
+        from synthcompile.compilers.simulation.model_policy import ModelPolicy
+        from synthcompile.llm.client import LLM
+
+        m = self.section.model
+        cache = ctx.run_root / layout.LLM_CACHE
+        key = ("llm", str(cache), canonical_json(m.llm.model_dump(mode="json")))
+        llm = ctx.resource(key, lambda: LLM(m.llm, cache, threads=max(1, int(self.resources.cpus))))
+        policy = ModelPolicy(llm, env_cls, tool_format=m.tool_format, max_tokens=m.max_tokens,
+                             temperature=m.temperature)
+        tasks = {i: (seed, task) for i, seed, task in self._tasks(spec, ctx, env_cls)}
+
+        async def attempt(item: tuple[int, int]) -> dict:
+            i, k = item
+            seed, task = tasks[i]
+            env = env_cls(task.world)
+            try:
+                tools = FaultyTools(env, task.faults, stale=lambda: env_cls(task.world))
+                return (await policy.episode(task, tools, seed=(seed + 7919 * k) % 2**31)).to_json()
+            finally:
+                env.close()
+
+        items = [(f"{i}|{k}", (i, k)) for i in tasks for k in range(m.attempts)]
+        results = run_journaled(ctx.journal, items, attempt, concurrency=llm.backend.max_concurrency)
+        ctx.stats["attempts_replayed"] += ctx.journal.replayed
+        ctx.stats.update(llm.drain_counters())
+        for i, (seed, task) in tasks.items():
+            kept = 0
+            for k in range(m.attempts):
+                traj = Trajectory.from_json(results[f"{i}|{k}"])
+                verdict = replay(traj, env_cls)
+                ctx.stats["attempts"] += 1
+                ctx.stats[f"level:{task.level}:attempts"] += 1
+                if not verdict.ok:
+                    ctx.stats[f"attempt_failed:{verdict.cause}"] += 1
+                    continue
+                ctx.stats["attempts_passed"] += 1
+                ctx.stats[f"level:{task.level}:passed"] += 1
+                if kept == 0 or m.keep == "all":
+                    kept += 1
+                    yield seed, traj, (llm.name, llm.model)
+            ctx.stats["tasks_solved"] += kept > 0
+
+    def _sample(self, env_cls, traj: Trajectory, split: str, seed: int, p_hash: str, who: tuple) -> Sample:
         task = traj.task
         skills = ["tool_use", f"env:{env_cls.name}"]
         if task.faults:
@@ -118,7 +190,7 @@ class SimulationStage(Stage):
             structured={"kind": task.kind, **traj.to_json()},
             verdict=Verdict(True, "simulation.replay"),
             generator=f"simulation.{env_cls.name}", generator_version=f"{VERSION}.{env_cls.version}",
-            params_hash=p_hash, rng_seed=seed)
+            params_hash=p_hash, rng_seed=seed, backend=who[0], model=who[1])
 
 
 def _count(ctx: ShardContext, traj: Trajectory) -> None:
@@ -126,7 +198,6 @@ def _count(ctx: ShardContext, traj: Trajectory) -> None:
     ctx.stats["samples"] += 1
     ctx.stats["verified"] += 1
     ctx.stats[f"simulation.{task.env}"] += 1
-    ctx.stats[f"level:{task.level}"] += 1
     ctx.stats["tool_calls"] += len(traj.steps)
     ctx.stats["faults_recovered"] += len(task.faults)
     ctx.stats["policy_traps"] += task.trap
@@ -152,7 +223,8 @@ class _McpWorld:
         self.tools.reset(task.world)
         env = env_cls(task.world)  # the expert's own planning state: the calls go to the server
         try:
-            return rollout(task, env.expert(task), FaultyTools(self.tools, task.faults, stale=lambda: env_cls(task.world)))
+            tools = FaultyTools(self.tools, task.faults, stale=lambda: env_cls(task.world))
+            return rollout(task, env.expert(task), tools)
         finally:
             env.close()
 

@@ -170,7 +170,8 @@ class Files(Environment):
             path = logs[-1]
             params["name"] = posixpath.basename(path)
             answer = str(self.files[path].count("\n"))
-            text = f"Somewhere in {user}'s {project} project there is a file named {params['name']}. How many lines does it have?"
+            text = (f"Somewhere in {user}'s {project} project there is a file named {params['name']}. "
+                    "How many lines does it have?")
         elif kind == "rename":
             needed, answer = ["move"], None
             params.update(source=f"{root}/README.md", destination=f"{root}/README.txt")
@@ -250,21 +251,24 @@ class Files(Environment):
                          reflect="The edit went through.")
         elif kind == "compare":
             a, b = f"{p['root']}/config.ini", f"{p['other']}/config.ini"
-            r = yield Call("diff", {"a": a, "b": b}, f"A diff of the two configs shows which settings differ.")
+            r = yield Call("diff", {"a": a, "b": b}, "A diff of the two configs shows which settings differ.")
             differs = any(line[1:].startswith(f"{p['key']} = ") for line in r["diff"].splitlines()
                           if line[:1] in "+-" and not line.startswith(("+++", "---")))
             verdict = "no" if differs else "yes"
+            seen = "appears" if differs else "does not appear"
             yield Answer(f"{'They differ' if differs else 'They are the same'} on {p['key']}.\nAnswer: {verdict}",
-                         "", reflect=f"The {p['key']} line {'appears' if differs else 'does not appear'} among the changed lines.")
+                         "", reflect=f"The {p['key']} line {seen} among the changed lines.")
         elif kind == "archive_logs":
-            r = yield Call("find", {"pattern": "*.log", "under": p["root"]}, f"I list every .log file under {p['root']}.")
+            r = yield Call("find", {"pattern": "*.log", "under": p["root"]},
+                           f"I list every .log file under {p['root']}.")
             logs = [m for m in r["matches"] if not m.startswith(f"{p['root']}/archive/")]
             reflect = f"There {'is 1 log file' if len(logs) == 1 else f'are {len(logs)} log files'} to move."
             for path in logs:
                 dest = f"{p['root']}/archive/{posixpath.basename(path)}"
                 yield Call("move", {"source": path, "destination": dest}, f"Moving {path} to {dest}.", reflect=reflect)
                 reflect = "Moved."
-            yield Answer(f"Moved {len(logs)} log file{'s' * (len(logs) != 1)} into {p['root']}/archive/.\nAnswer: {len(logs)}", "",
+            plural = "s" * (len(logs) != 1)
+            yield Answer(f"Moved {len(logs)} log file{plural} into {p['root']}/archive/.\nAnswer: {len(logs)}", "",
                          reflect=reflect)
         else:  # edit_etc
             r = yield Call("read_file", {"path": p["path"]},
