@@ -224,6 +224,62 @@ def _resolve_family(run: Path, family: str) -> str:
     raise UserError(f"no family {family!r} in {run}{hint}")
 
 
+@app.command()
+def flywheel(
+    recipe: Annotated[Path, typer.Argument(help="a recipe with a simulation section and its model: policy")],
+    out_dir: Annotated[Path, typer.Option("--out", help="where the round's report, plan and LLM cache go")],
+    tasks: Annotated[int, typer.Option(min=1, help="tasks per environment x level")] = 10,
+    attempts: Annotated[Optional[int], typer.Option(min=1, help="tries per task (default: the model's)")] = None,
+    budget: Annotated[int, typer.Option(min=1, help="expert episodes in the targeted plan")] = 2000,
+    harder: Annotated[bool, typer.Option(help="attempt harder variants (all distractors, one more fault)")] = False,
+):
+    """One flywheel round: the recipe's model attempts fresh tasks; pass rates per environment x
+    level, failures by cause, and a targeted recipe for the next round (docs/simulation.md)."""
+    import yaml
+
+    from synthcompile.compilers.simulation import envs
+    from synthcompile.compilers.simulation.flywheel import flywheel_tasks, plan_next, run_round
+    from synthcompile.compilers.simulation.model_policy import ModelPolicy
+    from synthcompile.llm.client import LLM
+    from synthcompile.recipe import load_recipe
+
+    r = load_recipe(recipe)
+    sim = r.simulation
+    if sim is None or sim.model is None:
+        raise UserError(f"{recipe}: flywheel needs a simulation section with a model: block (the policy)")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    llm = LLM(sim.model.llm, out_dir / "llm-cache.sqlite")
+    k = attempts or sim.model.attempts
+    levels, todo = {}, []
+    for name, spec in sim.specs().items():
+        levels[name] = spec.levels or list(envs.get(name).levels)
+        todo += flywheel_tasks(name, levels[name], tasks, r.seed, sim.faults.per_level, harder)
+    policies = {name: ModelPolicy(llm, envs.get(name), tool_format=sim.model.tool_format,
+                                  max_tokens=sim.model.max_tokens, temperature=sim.model.temperature)
+                for name in levels}
+
+    class ByEnv:  # one policy per environment, behind one interface
+        async def episode(self, task, tools, seed):
+            return await policies[task.env].episode(task, tools, seed)
+
+    err.print(f"[dim]{len(todo)} tasks x {k} attempts on {llm.name} {llm.model}")
+    try:
+        result = run_round(ByEnv(), todo, k, seed=r.seed, concurrency=sim.model.llm.concurrency)
+    finally:
+        llm.close()
+    plan = plan_next(result, budget, levels)
+    (out_dir / "round.json").write_text(json.dumps(result.to_json(), indent=1) + "\n")
+    (out_dir / "report.md").write_text(result.markdown() + "\n")
+    if plan["simulation"]["environments"]:
+        (out_dir / "targeted.yaml").write_text(yaml.safe_dump(
+            {"name": f"{r.name}-targeted", "seed": r.seed, "simulation": plan["simulation"]}, sort_keys=False))
+    out.print(result.markdown())
+    out.print(f"causes: {plan['causes'] or 'none'}; always solved (next: --harder): {', '.join(plan['harder']) or '-'}")
+    out.print(f"written: {out_dir / 'report.md'}, {out_dir / 'round.json'}"
+              + (f", {out_dir / 'targeted.yaml'} (build it for the next round's data)"
+                 if plan["simulation"]["environments"] else ""))
+
+
 @app.command("list")
 def list_families():
     """What each compiler can compile (families, levels, parameters), and the other components."""
