@@ -232,9 +232,12 @@ def flywheel(
     attempts: Annotated[Optional[int], typer.Option(min=1, help="tries per task (default: the model's)")] = None,
     budget: Annotated[int, typer.Option(min=1, help="expert episodes in the targeted plan")] = 2000,
     harder: Annotated[bool, typer.Option(help="attempt harder variants (all distractors, one more fault)")] = False,
+    lab_model: Annotated[Optional[Path], typer.Option(
+        help="a model trained by the lab (`lab train`'s OUT/model) as the policy, in closed loop")] = None,
 ):
-    """One flywheel round: the recipe's model attempts fresh tasks; pass rates per environment x
-    level, failures by cause, and a targeted recipe for the next round (docs/simulation.md)."""
+    """One flywheel round: a policy (the recipe's model, or a lab model) attempts fresh tasks; pass
+    rates per environment x level, failures by cause, and a targeted recipe for the next round
+    (docs/simulation.md)."""
     import yaml
 
     from synthcompile.compilers.simulation import envs
@@ -245,28 +248,36 @@ def flywheel(
 
     r = load_recipe(recipe)
     sim = r.simulation
-    if sim is None or sim.model is None:
-        raise UserError(f"{recipe}: flywheel needs a simulation section with a model: block (the policy)")
+    if sim is None or (sim.model is None and lab_model is None):
+        raise UserError(f"{recipe}: flywheel needs a simulation section with a model: block, or --lab-model")
     out_dir.mkdir(parents=True, exist_ok=True)
-    llm = LLM(sim.model.llm, out_dir / "llm-cache.sqlite")
-    k = attempts or sim.model.attempts
     levels, todo = {}, []
     for name, spec in sim.specs().items():
         levels[name] = spec.levels or list(envs.get(name).levels)
         todo += flywheel_tasks(name, levels[name], tasks, r.seed, sim.faults.per_level, harder)
-    policies = {name: ModelPolicy(llm, envs.get(name), tool_format=sim.model.tool_format,
-                                  max_tokens=sim.model.max_tokens, temperature=sim.model.temperature)
-                for name in levels}
+    llm = None
+    if lab_model is not None:  # greedy: one attempt says all
+        from synthcompile.compilers.simulation.lab_policy import LabPolicy
 
-    class ByEnv:  # one policy per environment, behind one interface
-        async def episode(self, task, tools, seed):
-            return await policies[task.env].episode(task, tools, seed)
+        policy, k, lanes, who = LabPolicy(lab_model), 1, 1, f"the lab model {lab_model}"
+    else:
+        llm = LLM(sim.model.llm, out_dir / "llm-cache.sqlite")
+        policies = {name: ModelPolicy(llm, envs.get(name), tool_format=sim.model.tool_format,
+                                      max_tokens=sim.model.max_tokens, temperature=sim.model.temperature)
+                    for name in levels}
 
-    err.print(f"[dim]{len(todo)} tasks x {k} attempts on {llm.name} {llm.model}")
+        class ByEnv:  # one policy per environment, behind one interface
+            async def episode(self, task, tools, seed):
+                return await policies[task.env].episode(task, tools, seed)
+
+        policy, k, lanes = ByEnv(), attempts or sim.model.attempts, sim.model.llm.concurrency
+        who = f"{llm.name} {llm.model}"
+    err.print(f"[dim]{len(todo)} tasks x {k} attempts by {who}")
     try:
-        result = run_round(ByEnv(), todo, k, seed=r.seed, concurrency=sim.model.llm.concurrency)
+        result = run_round(policy, todo, k, seed=r.seed, concurrency=lanes)
     finally:
-        llm.close()
+        if llm is not None:
+            llm.close()
     plan = plan_next(result, budget, levels)
     (out_dir / "round.json").write_text(json.dumps(result.to_json(), indent=1) + "\n")
     (out_dir / "report.md").write_text(result.markdown() + "\n")
