@@ -75,8 +75,7 @@ def rollout(task: Task, policy: Policy, tools: Tools) -> Trajectory:
         while is_fault(result) and len(traj.steps) < MAX_CALLS:
             traj.steps[-1].reflect = _recovery(result, move.name)
             result = tools.call(move.name, move.arguments)
-            traj.steps.append(Step(f"Retrying {move.name} with the same arguments.", move.name,
-                                   move.arguments, result))
+            traj.steps.append(Step("", move.name, move.arguments, result))  # the reflection said why
         if len(traj.steps) >= MAX_CALLS:
             traj.answer = ""
             return traj
