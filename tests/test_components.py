@@ -118,4 +118,4 @@ def test_component_names_are_unique_and_kinds_ordered(toy):
         components.register(TOY)
     kinds = [c.kind for c in components.components()]
     assert kinds == sorted(kinds, key=components.KIND_ORDER.__getitem__)
-    assert [c.name for c in components.compilers()] == ["logic", "memory", "documents", "toy"]
+    assert [c.name for c in components.compilers()] == ["logic", "memory", "documents", "simulation", "toy"]

@@ -84,7 +84,7 @@ def test_a_build_through_mcp_writes_the_in_process_bytes(tmp_path):
 
     def run(via: str):
         path = tmp_path / f"{via}.yaml"
-        path.write_text("name: t\nseed: 3\nsimulation:\n  environments: {files: 40}\n"
+        path.write_text("name: t\nseed: 3\nsimulation:\n  environments: {files: 40, shop: 40}\n"
                         f"  via: {via}\n  episodes_per_shard: 20\n")
         out = tmp_path / via
         with LocalExecutor(2) as ex:

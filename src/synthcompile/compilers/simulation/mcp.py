@@ -53,28 +53,30 @@ def server(env_cls: type[Environment], world: int = 0):
         return CallToolResult(content=[TextContent(type="text", text=json.dumps(payload))],
                               structured_content=payload, is_error=error)
 
+    # Async handlers: every call runs on the server's event-loop thread, one at a time (a sync
+    # tool would run on a pool thread, and a world may hold thread-bound objects: SQLite).
     def handler(name: str):
-        def run(**arguments: Any) -> CallToolResult:
+        async def run(**arguments: Any) -> CallToolResult:
             try:
                 return result(state["env"].call(name, arguments))
             except CallRejected as e:
                 return result({"rejected": e.cause, "message": str(e)}, error=True)
         return run
 
-    def reset(**arguments: Any) -> CallToolResult:
+    async def reset(**arguments: Any) -> CallToolResult:
         state["env"].close()
         state["env"] = env_cls(int(arguments["world"]))
         return result({"world": int(arguments["world"])})
 
     meta = FuncMetadata(arg_model=Arguments)
     tools = [Tool(fn=handler(s.name), name=s.name, description=s.description, parameters=s.parameters,
-                  fn_metadata=meta, is_async=False,
+                  fn_metadata=meta, is_async=True,
                   annotations=ToolAnnotations(read_only_hint=s.kind == "read"))
              for s in env_cls.specs().values()]
     tools.append(Tool(fn=reset, name=RESET, description="Rebuild the world from a seed (for compilers).",
                       parameters={"type": "object", "properties": {"world": {"type": "integer"}},
                                   "required": ["world"]},
-                      fn_metadata=meta, is_async=False))
+                      fn_metadata=meta, is_async=True))
     return MCPServer(name=f"synthcompile-{env_cls.name}", instructions=env_cls.description, tools=tools,
                      log_level="WARNING")
 
