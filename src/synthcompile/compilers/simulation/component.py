@@ -62,6 +62,8 @@ def _verifier(recipe: Any):
 
 
 def _catalogue() -> list[tuple[str, str, str, str]]:
+    import sys
+
     from synthcompile.compilers.simulation import envs
 
     rows = []
@@ -71,7 +73,8 @@ def _catalogue() -> list[tuple[str, str, str, str]]:
         reads = sum(s.kind == "read" for s in tools.values())
         rows.append((f"simulation.{name}", ", ".join(map(str, env.levels)),
                      f"tools: {', '.join(tools)} ({reads} read, {len(tools) - reads} write)",
-                     (env.__doc__ or "").strip().split("\n")[0]))
+                     (env.__doc__ or sys.modules[env.__module__].__doc__ or "").strip().split("\n\n")[0]
+                     .replace("\n", " ")))
     return rows
 
 

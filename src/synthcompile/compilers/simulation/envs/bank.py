@@ -55,6 +55,7 @@ def _cents(text: object) -> int | None:
 
 class Bank(Environment):
     name = "bank"
+    version = "2"
     description = ("You are a bank's assistant acting for one customer through the bank's tools. Amounts are "
                    "dollars as decimal strings (\"1234.50\"). Fees, taken from the source account: a transfer "
                    "to another customer's account costs 1% of the amount (at least 1.00); each withdrawal "
@@ -414,24 +415,25 @@ class Bank(Environment):
         return user, text, {}, ["list_accounts"], _money(total), False
 
     def _task_can_send(self, rng):
+        """The amount is drawn before the answer and the accounts after it, so the question's surface
+        (its amount, its wording) says nothing about yes or no: only the tools' results do."""
         want = rng.random() < 0.5
+        pairs = [(src, dst) for src in self.accounts for dst in self.accounts if dst != src]
         for _ in range(40):
-            user = rng.choice(self._customers())
-            src = rng.choice(self._owned(user))
-            dst = rng.choice(sorted(acc for acc in self.accounts if acc != src))
-            room = self._headroom(src, dst)
-            if want and room > 1_000:
-                cents = rng.randint(1_000, room)
-            else:
-                cents = rng.randint(max(1_000, room + 1), room + 90_000)
-            if (self._blocker(src, dst, cents) is None) == want:
+            cents = rng.randint(*rng.choice(((1_000, 50_000), (50_000, 150_000), (150_000, 350_000))))
+            allowed = {pair: self._blocker(*pair, cents) is None for pair in pairs}
+            if len(set(allowed.values())) == 2:
                 break
+        else:
+            return None
+        src, dst = rng.choice([pair for pair in pairs if allowed[pair] == want])
+        user = self.accounts[src]["owner"]
         text = rng.choice([f"Could I send {_dollars(cents)} from {src} to {dst} today without breaking any of "
                            "the bank's rules (an approval can be requested if one is needed)? Yes or no.",
                            f"Would a transfer of {_dollars(cents)} from my {src} to {dst} be allowed today, "
                            "approval aside? Answer yes or no."])
         return (user, text, {"from": src, "to": dst, "amount": cents}, ["get_account", "quote_fee"],
-                "no" if self._blocker(src, dst, cents) else "yes", False)
+                "yes" if want else "no", False)
 
     def _task_transfer(self, rng):
         outcome = rng.choices(["plain", "approval", "overdraw", "limit", "frozen"], [3, 3, 1, 1, 0.6])[0]

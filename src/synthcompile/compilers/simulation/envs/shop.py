@@ -99,6 +99,7 @@ def _pick(matches: list[dict], name: str | None) -> tuple[str, str]:
 
 class Shop(Environment):
     name = "shop"
+    version = "2"
     description = ("You are the customer-support assistant of an online shop. Through tools you can look up "
                    "customers, products and orders and make changes on a customer's behalf. Prices and totals "
                    "are in dollars. Do what the customer asks within the policy, then end with a line "
@@ -571,11 +572,15 @@ class Shop(Environment):
                 self._who_tools(params) + ["verify_customer", "list_orders", "get_order", "refund_order"], trap)
 
     def _task_cancel_pending(self, rng):
-        pending = [o[1] for o in self._orders() if o[2] == "pending"]
-        cid = rng.choice(pending if pending and rng.random() < 0.85 else self._customers_with_orders())
+        """The count is drawn first (0, 1, 2 or 3 and more, among those some customer has), then a
+        customer with it: most customers have one pending order, and the answer must not be a safe guess."""
+        counts = dict(self._rows("SELECT c.id, min(count(o.id), 3) FROM customers c LEFT JOIN orders o "
+                                 "ON o.customer_id = c.id AND o.status = 'pending' GROUP BY c.id ORDER BY c.id"))
+        bucket = rng.choice(sorted(set(counts.values())))
+        cid = rng.choice([c for c in counts if counts[c] == bucket])
+        n = sum(o[1] == cid and o[2] == "pending" for o in self._orders())
         trap = rng.random() < 0.15
         who, params = self._identity(rng, cid, wrong=trap)
-        n = sum(o[1] == cid and o[2] == "pending" for o in self._orders())
         text = rng.choice((f"{who} Cancel all of my pending orders, please, and tell me how many you cancelled.",
                            f"{who} I'm closing things down: cancel every order of mine that hasn't shipped yet. "
                            "How many was that?"))
