@@ -25,7 +25,7 @@ table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding
 td:first-child,th:first-child{text-align:left}.note{color:#777}svg{max-width:100%;height:auto}"""
 
 
-def _svg(draw) -> str:
+def _svg(draw, size: tuple[float, float] = (8, 3.2)) -> str:
     """Run ``draw(ax)`` on a fresh figure and return the figure as an inline <svg> element."""
     import matplotlib
 
@@ -33,7 +33,7 @@ def _svg(draw) -> str:
     import matplotlib.pyplot as plt
 
     plt.rcParams["svg.hashsalt"] = "synthcompile"  # stable element ids: same run, same file
-    fig, ax = plt.subplots(figsize=(8, 3.2))
+    fig, ax = plt.subplots(figsize=size)
     try:
         draw(ax)
         fig.tight_layout()
@@ -51,7 +51,9 @@ def _bars(labels: list[str], values: list[float], ylabel: str, fmt: str = "{:,.0
         ax.set_xticks(range(len(labels)), labels, rotation=20, ha="right", fontsize=8)
         ax.set_ylabel(ylabel)
         ax.bar_label(bars, [fmt.format(v) for v in values], fontsize=7)
-    return _svg(draw)
+    # many families with long names (documents.summary_match): a wider and taller figure
+    longest = max((len(x) for x in labels), default=0)
+    return _svg(draw, (max(8.0, 0.3 * len(labels)), 3.2 + 0.045 * longest))
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -191,8 +193,12 @@ def build_report(run: RunDir) -> str:
             bottom = [b + c for b, c in zip(bottom, counts)]
         ax.set_xlabel("difficulty")
         ax.set_ylabel("samples")
-        ax.legend(fontsize=7)
-    sections.append(("difficulty", "Difficulty histogram", _svg(difficulty)))
+        ax.legend(fontsize=6, ncol=columns, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    # the legend beside the plot, in as many columns as 14 families a column needs
+    columns = 1 + (len(families) - 1) // 14
+    rows = -(-len(families) // columns)
+    size = (8.0 + 2.2 * columns, max(3.2, 0.16 * rows + 0.9))
+    sections.append(("difficulty", "Difficulty histogram", _svg(difficulty, size)))
 
     if diversity:
         hist = diversity["length_histogram"]
