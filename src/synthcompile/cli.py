@@ -291,6 +291,56 @@ def flywheel(
                  if plan["simulation"]["environments"] else ""))
 
 
+@app.command()
+def banks(
+    recipe: Annotated[Path, typer.Argument(help="a recipe with a memory section (its graph)")],
+    out_file: Annotated[Path, typer.Option("--out", help="the relations table to write (JSONL)")],
+    backend: Annotated[str, typer.Option(help="local (the embedded model) or openai")] = "local",
+    url: Annotated[Optional[str], typer.Option(help="openai: the server's base URL")] = None,
+    model: Annotated[Optional[str], typer.Option(help="openai: the model name")] = None,
+    n: Annotated[int, typer.Option(min=1, help="templates asked for per relation")] = 6,
+    relation: Annotated[Optional[list[str]], typer.Option(help="only these relations (default: every "
+                                                                "relation without templates)")] = None,
+):
+    """Template banks for the relations of RECIPE's graph, written by a model and kept only where
+    each template re-parses on the graph's facts; writes a relations table for
+    memory.seed.triples.relations (docs/memory.md)."""
+    import asyncio
+
+    from synthcompile.compilers.memory.banks import relations_rows, write_banks
+    from synthcompile.compilers.memory.graphs import load_seed
+    from synthcompile.llm.client import LLM
+    from synthcompile.llm.config import LLMConfig
+    from synthcompile.recipe import load_recipe
+
+    r = load_recipe(recipe)
+    if r.memory is None:
+        raise UserError(f"{recipe}: banks needs a memory section (the graph whose relations to phrase)")
+    graph = load_seed(r.memory.seed, r.seed).graph
+    unknown = sorted(set(relation or ()) - set(graph.relations))
+    if unknown:
+        raise UserError(f"the graph has no relation {unknown[0]!r} (it has: {', '.join(sorted(graph.relations))})")
+    llm = LLM(LLMConfig(backend=backend, url=url, model=model, max_tokens=400),
+              out_file.with_suffix(".llm-cache.sqlite"))
+    loop = asyncio.new_event_loop()
+    try:
+        made = write_banks(graph, lambda prompt: loop.run_until_complete(
+            llm.generate(llm.request(messages=[("user", prompt)]))).text, n=n, relations=relation)
+    finally:
+        llm.close()
+        loop.close()
+    rows = relations_rows(graph, made)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    table = Table(title="template banks", title_justify="left")
+    for col in ("relation", "kept", "rejected", "a reason"):
+        table.add_column(col)
+    for b in made:
+        table.add_row(b.relation, str(len(b.accepted)), str(len(b.rejected)), b.rejected[0][1] if b.rejected else "")
+    out.print(table)
+    out.print(f"written: {out_file} ({len(rows)} relations): name it as memory.seed.triples.relations")
+
+
 @app.command("list")
 def list_families():
     """What each compiler can compile (families, levels, parameters), and the other components."""

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
     from synthcompile.sample import Verdict
     from synthcompile.stage import Stage
 
-Kind = Literal["compiler", "curate", "audit", "export"]
-KIND_ORDER: dict[str, int] = {"compiler": 0, "curate": 1, "audit": 2, "export": 3}  # the data flow
+Kind = Literal["compiler", "transform", "curate", "audit", "export"]
+KIND_ORDER: dict[str, int] = {"compiler": 0, "transform": 1, "curate": 2, "audit": 3, "export": 4}  # the data flow
 
 # The built-in components, in pipeline order within each kind: one module each, holding COMPONENT.
 BUILTIN = (
@@ -34,6 +34,7 @@ BUILTIN = (
     "synthcompile.compilers.memory.component",
     "synthcompile.compilers.documents.component",
     "synthcompile.compilers.simulation.component",
+    "synthcompile.rephrase.component",
     "synthcompile.curate.component",
     "synthcompile.audit.component",
     "synthcompile.export.component",
@@ -79,7 +80,7 @@ _registry: list[Component] | None = None
 
 
 def components() -> list[Component]:
-    """Every component, compilers first, then curate, then export (the order stages run in)."""
+    """Every component, compilers first, then transforms, curate, audit, export (the order stages run in)."""
     global _registry
     if _registry is None:
         _registry = []

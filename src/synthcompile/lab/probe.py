@@ -26,46 +26,23 @@ from tokenizers import Tokenizer
 
 from synthcompile.errors import RecipeError, UserError
 from synthcompile.lab.data import SEEN
-from synthcompile.sample import Verdict
+from synthcompile.verifiers import Verifiers as RecipeVerifiers
 
 AXES = ("family", "skill", "difficulty", "split", "type")
 
 
-class Verifiers:
-    """The verifiers of a built run's compilers, rebuilt from the run's recipe: each sample is
-    scored by the verifier its compiler declares (:mod:`synthcompile.components`)."""
+class Verifiers(RecipeVerifiers):
+    """The verifiers of a built run's compilers, rebuilt from the run's recipe."""
 
     def __init__(self, run: str | Path):
         from synthcompile.recipe import load_recipe
 
         path = Path(run) / "recipe.yaml"
         try:
-            self.recipe = load_recipe(path)
+            recipe = load_recipe(path)
         except RecipeError as exc:
             raise UserError(f"cannot rebuild the verifiers from {path}: {exc}") from None
-        self._scorers: dict[str, Any] = {}
-
-    def _scorer(self, compiler: str):
-        from synthcompile import components
-
-        if compiler not in self._scorers:
-            try:
-                component = components.get(compiler)
-            except KeyError:
-                component = None
-            if component is None or component.verifier is None:
-                raise UserError(f"no verifier for compiler {compiler!r}")
-            self._scorers[compiler] = component.verifier(self.recipe)
-        return self._scorers[compiler]
-
-    def verify(self, row: dict, response: str) -> Verdict:
-        score = self._scorer(row["compiler"])
-        try:
-            return score(row, response)
-        except UserError:
-            raise
-        except Exception as exc:  # a verifier crash on a model's output is a wrong answer
-            return Verdict(False, row["compiler"], f"verifier error: {exc!r}")
+        super().__init__(recipe)
 
 
 def probe_split(row: dict) -> str:

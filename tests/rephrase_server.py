@@ -1,0 +1,68 @@
+"""A stand-in rewording model behind a real OpenAI-compatible server on 127.0.0.1.
+
+    python -m tests.rephrase_server
+
+prints its port, then serves ``/v1/chat/completions`` until killed. The rewording is a pure
+function of the request: the question after ``Question: `` is recast ("Could you work out: ...",
+"Here is a question for you: ..."). It errs on purpose, chosen by a hash of the question: one in
+four gets a number changed (the rephrase must be rejected), one in six loses its capitalised
+words (names). ``GET /__stats`` counts requests and errors by kind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections import Counter
+
+from aiohttp import web
+
+LEADS = ("Could you work out the following? {q}", "I would like to know this. {q}", "Please answer this. {q}")
+
+
+def reword(question: str, stats: Counter) -> str:
+    h = int(hashlib.sha256(question.encode()).hexdigest()[:8], 16)
+    text = LEADS[h % len(LEADS)].format(q=question)
+    if h % 4 == 0 and re.search(r"\d", text):
+        stats["number_changed"] += 1
+        return re.sub(r"\d+", lambda m: str(int(m.group(0)) + 1), text, count=1)
+    if h % 6 == 1 and re.search(r"\b[A-Z][a-z]+\b", question[1:]):
+        stats["names_dropped"] += 1
+        return LEADS[0].format(q=re.sub(r"(?<=\s)[A-Z][a-z]+", "someone", question))
+    return text
+
+
+def main() -> None:
+    stats: Counter = Counter()
+
+    async def chat(request: web.Request) -> web.Response:
+        body = await request.json()
+        stats["requests"] += 1
+        prompt = body["messages"][-1]["content"]
+        question = prompt.split("Question: ", 1)[1]
+        return web.json_response({"id": "x", "object": "chat.completion", "model": body.get("model"),
+                                  "choices": [{"index": 0, "finish_reason": "stop",
+                                               "message": {"role": "assistant", "content": reword(question, stats)}}],
+                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+
+    async def get_stats(request: web.Request) -> web.Response:
+        return web.json_response(dict(stats))
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    app.router.add_get("/__stats", get_stats)
+
+    async def serve() -> None:
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(site._server.sockets[0].getsockname()[1], flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()
