@@ -25,7 +25,8 @@ BASE = dict(messages=(("system", "Be brief."), ("user", "What is 2+2?")), max_to
             prefill="")
 CHANGES = {"messages": (("system", "Be brief."), ("user", "What is 2+3?")), "max_tokens": 11,
            "temperature": 0.5, "top_p": 0.9, "seed": 2, "n": 2, "stop": ("y",), "logprobs": 1,
-           "schema": {"type": "object", "required": ["a"]}, "schema_name": "p", "prefill": "Answer:"}
+           "schema": {"type": "object", "required": ["a"]}, "schema_name": "p", "prefill": "Answer:",
+           "tools": "[{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]"}
 IDENTITY = OpenAIBackend(LLMConfig(backend="openai", url="http://127.0.0.1:1/v1", model="m")).identity
 
 
@@ -156,3 +157,40 @@ def test_a_truncated_database_is_refused_by_name(tmp_path):
         cache = RequestCache(path)  # refused on open, or on the first read of a lost page
         for i in range(2000):
             cache.get(f"k{i}")
+
+
+def test_responses_of_one_tick_share_a_commit_and_are_durable_when_returned(tmp_path):
+    """64 requests answered at once: committed in a few transactions, not 64; each caller gets
+    its completion only once its row is in the database (a second connection reads it)."""
+    import asyncio
+
+    from synthcompile.llm.client import LLM
+
+    class Instant:  # a backend that answers at once: what is measured is the client's commits
+        identity = {"kind": "instant"}
+        max_concurrency = 64
+
+        async def complete(self, req):
+            await asyncio.sleep(0)
+            return Completion(texts=[f"re: {req.messages[-1][1]}"], completion_tokens=2)
+
+    llm = LLM(LLMConfig(backend="openai", url="http://127.0.0.1:1/v1", model="m"), tmp_path / "c.sqlite",
+              backend=Instant())
+    commits = []
+    inner = llm.cache.put_many
+    llm.cache.put_many = lambda items: (commits.append(len(items)), inner(items))[1]
+    reader = sqlite3.connect(tmp_path / "c.sqlite")
+
+    async def one(i: int) -> bool:
+        req = llm.request(messages=[("user", f"q{i}")])
+        await llm.generate(req)
+        return reader.execute("SELECT 1 FROM requests WHERE key = ?", (req.key(llm.identity),)).fetchone() is not None
+
+    async def every() -> list[bool]:
+        return await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(64))), 30)
+
+    durable = asyncio.run(every())
+    assert all(durable)
+    assert sum(commits) == 64 and len(commits) <= 4
+    assert len(llm.cache) == 64
+    llm.close()
