@@ -128,6 +128,9 @@ def small_quickstart(write_recipe) -> Path:
     if data.get("documents"):  # program-side only: the embedded model has its own tests
         data["documents"].pop("strategies", None)
         data["documents"].pop("llm", None)
+    if data.get("simulation"):  # two shards of every environment
+        data["simulation"]["environments"] = {name: 20 for name in data["simulation"]["environments"]}
+        data["simulation"]["episodes_per_shard"] = 10
     train = data.get("export", {}).get("tokenizer", {}).get("train", {})
     if "vocab_size" in train:
         train["vocab_size"] = 512

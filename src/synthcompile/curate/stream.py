@@ -58,11 +58,15 @@ class Removal:
 
 
 def stream_names(paths: list[str]) -> list[str]:
-    """Output shard names for a stream: the input names, prefixed by stage only on a clash."""
-    stems = [Path(p).stem for p in paths]
-    if len(set(stems)) == len(stems):
-        return stems
-    return [f"{Path(p).parts[0]}.{Path(p).stem}" for p in paths]
+    """Output shard names for a stream: the input names, prefixed by their top folder on a
+    clash, and by their whole folder when that still clashes (``samples/logic/calendar-…`` and
+    ``samples/simulation/calendar-…``: a logic family and an environment of the same name)."""
+    for name in (lambda p: Path(p).stem, lambda p: f"{Path(p).parts[0]}.{Path(p).stem}",
+                 lambda p: ".".join(Path(p).with_suffix("").parts)):
+        names = [name(p) for p in paths]
+        if len(set(names)) == len(names):
+            return names
+    raise ValueError(f"two shards of the sample stream have one path: {sorted(paths)[:4]}")
 
 
 def stream_specs(stage: str, upstream: Upstream, **params: Any) -> list[ShardSpec]:
