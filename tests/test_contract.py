@@ -327,3 +327,15 @@ def test_a_transform_stage_replaces_the_stream_without_counting_as_new_or_lost(t
     from synthcompile.curate import removal_summary
 
     assert removal_summary(run)["dedup_exact"]["removed"] == 2  # "fact 0" twice, rewritten twice
+
+
+def test_a_stage_planning_two_shards_at_one_path_is_stopped(tmp_path):
+    """Two shards with one name would write one file: the build stops before running either."""
+
+    class Twice(Rephrase):
+        def plan(self, upstream):
+            return [ShardSpec(self.name, i, "same", {"input": p}, inputs=(p,))
+                    for i, p in enumerate(upstream.samples())]
+
+    with pytest.raises(RuntimeError, match="planned two shards at"):
+        run_planted(tmp_path / "run", [[sample("a")], [sample("b")]], [Twice()])

@@ -88,6 +88,9 @@ def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict,
         shard_dir = layout.shard_dir(stage.name, stage.role, published=stage.name in published)
         digest = stage_digest(stage)
         specs = [_placed(spec, shard_dir, digest, seed, fingerprints) for spec in stage.plan(upstream)]
+        paths = Counter(spec.path for spec in specs)
+        if len(paths) != len(specs):  # two shards writing one file would silently lose one of them
+            raise RuntimeError(f"stage {stage.name!r} planned two shards at {paths.most_common(1)[0][0]}")
         done: dict[str, ShardResult] = {}
         todo: list[ShardSpec] = []
         why: Counter = Counter()
