@@ -11,12 +11,13 @@ words (names). ``GET /__stats`` counts requests and errors by kind.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
 from collections import Counter
 
 from aiohttp import web
+
+from tests.loopback import serve_forever
 
 LEADS = ("Could you work out the following? {q}", "I would like to know this. {q}", "Please answer this. {q}")
 
@@ -53,15 +54,7 @@ def main() -> None:
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_get("/__stats", get_stats)
 
-    async def serve() -> None:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(site._server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
+    serve_forever(app)
 
 
 if __name__ == "__main__":

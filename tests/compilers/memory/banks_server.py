@@ -8,9 +8,10 @@ an invented name, two placeholders side by side)."""
 
 from __future__ import annotations
 
-import asyncio
 
 from aiohttp import web
+
+from tests.loopback import serve_forever
 
 TEMPLATES = ["{s} was born in {o}.", "{s} was born in {o} in 1990.", "{o} is the birthplace of {s}.",
              "{s} met Paris in {o}.", "{s} {o}.", "In {o}, {s} was born."]
@@ -28,15 +29,7 @@ def main() -> None:
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
 
-    async def serve() -> None:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(site._server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
+    serve_forever(app)
 
 
 if __name__ == "__main__":

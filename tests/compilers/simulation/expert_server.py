@@ -17,12 +17,13 @@ something to reject. ``GET /__stats`` counts requests.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 from collections import Counter
 
 from aiohttp import web
+
+from tests.loopback import serve_forever
 
 from synthcompile.compilers.simulation import envs
 from synthcompile.compilers.simulation.env import Answer, Task
@@ -102,15 +103,7 @@ def main() -> None:
     app.router.add_post("/v1/chat/completions", chat)
     app.router.add_get("/__stats", get_stats)
 
-    async def serve() -> None:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(site._server.sockets[0].getsockname()[1], flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(serve())
+    serve_forever(app)
 
 
 if __name__ == "__main__":
