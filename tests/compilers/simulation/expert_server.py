@@ -23,11 +23,10 @@ from collections import Counter
 
 from aiohttp import web
 
-from tests.loopback import serve_forever
-
 from synthcompile.compilers.simulation import envs
 from synthcompile.compilers.simulation.env import Answer, Task
 from synthcompile.compilers.simulation.faults import is_fault
+from tests.loopback import serve_forever
 
 _RESPONSE = re.compile(r"<tool_response>\n(.*)\n</tool_response>", re.S)
 
