@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthcompile import layout
+from synthcompile.config import hashable
 from synthcompile.journal import run_journaled
 from synthcompile.rephrase.checks import kept
 from synthcompile.rephrase.config import RephraseSection
@@ -67,7 +68,7 @@ class RephraseStage(Stage):
             self.resources = Resources(cpus=float(llm.threads or 2), concurrency=llm.concurrency)
 
     def shaped_by(self) -> Any:
-        return {"section": self.section.model_dump(mode="json"), "prompts": PROMPTS}
+        return {"section": hashable(self.section), "prompts": PROMPTS}
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         return [ShardSpec(self.name, i, f"rephrase-{i:05d}", {"input": p}, inputs=(p,))
