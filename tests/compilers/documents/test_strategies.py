@@ -32,10 +32,14 @@ class Copier:
 
     def __init__(self):
         self.requests: list[Request] = []
+        self.judge_says = "yes"  # what it answers a grounding judge's question
 
     async def complete(self, req: Request) -> Completion:
         self.requests.append(req)
         user = req.messages[-1][1]
+        if "Answer yes or no" in user:
+            text = f"{self.judge_says}. (the copier's verdict)"
+            return Completion(texts=[text], finish_reasons=["stop"], completion_tokens=3)
         # the passage's first paragraph: after the title line, or after "Next part of the original"
         after = user.split("Next part of the original", 1)[-1].split("\n", 1)[1] if "Next part" in user \
             else user.split("\n\n", 1)[1]
@@ -131,3 +135,33 @@ def test_a_custom_strategy_without_its_prompt_file_is_a_located_error(write_reci
     with pytest.raises(UserError, match=r"recipe.yaml:9: documents.strategies.quiz: custom strategy 'quiz' "
                                         r"needs a prompt file quiz.j2"):
         load_recipe(path)
+
+
+def test_the_optional_judge_and_embedding_checks(write_recipe, tmp_path, copier):
+    """The judge is asked once per output that passed every other check, its verdict recorded; a
+    "no" quarantines the output by name. The embedding check (the offline MiniLM) records its
+    score, and a threshold no sentence reaches rejects every answer."""
+
+    def run(name: str, grounding: str) -> tuple[dict, list[dict]]:
+        text = (RECIPE % "synth_qa: 1").replace("  strategies:", f"  grounding: {grounding}\n  strategies:")
+        path = write_recipe(text)
+        out = tmp_path / name
+        with LocalExecutor(1) as ex:
+            build(load_recipe(path), out, ex, recipe_file=path)
+        stats = json.loads(next(out.glob("work/documents/completions/*.json")).read_text())["stats"]
+        rows = [r for p in sorted(out.glob("samples/documents/*.parquet")) for r in pq.read_table(p).to_pylist()]
+        return stats, rows
+
+    stats, rows = run("yes", "{judge: true, embedding: {min_similarity: -1}}")
+    assert stats["judge:asked"] == stats["judge:yes"] == stats["strategy:synth_qa:grounded"] == 24
+    support = json.loads(rows[0]["structured"])["grounding"]["support"][0]
+    assert support["judge"]["passed"] and "copier" in support["judge"]["reason"]
+    assert -1 <= support["embedding_score"] <= 1
+    copier.judge_says = "no"
+    stats, _ = run("no", "{judge: true}")
+    assert stats["judge:no"] == 24 and stats.get("strategy:synth_qa:grounded", 0) == 0
+    quarantine = json.loads((tmp_path / "no" / "quarantine.json").read_text())["documents"]
+    assert "judge" in json.dumps(quarantine["by_reason"])
+    stats, _ = run("far", "{embedding: {min_similarity: 0.999}}")
+    assert stats.get("strategy:synth_qa:grounded", 0) == 0 and "judge:asked" not in stats
+    assert "embedding similarity" in (tmp_path / "far" / "quarantine.json").read_text()

@@ -82,11 +82,21 @@ class StrategySpec(StrictModel):
                                                        "file is prompts/<name>.j2 in the recipe's folder)")
 
 
+class EmbeddingCheck(StrictModel):
+    min_similarity: float = Field(0.5, ge=-1, le=1, description="cosine similarity of question + answer and "
+                                                                "the supporting sentence")
+
+
 class GroundingConfig(StrictModel):
     check: bool = Field(True, description="check every number, date, entity, quote and answer against the seed")
     min_answer_support: float = Field(0.6, ge=0, le=1, description="share of an answer's content words "
                                                                    "found in one seed sentence")
     entities: Literal["auto", "spacy", "heuristic"] = Field("auto", description="the entity extractor")
+    embedding: EmbeddingCheck | None = Field(
+        None, description="also: an answer's embedding similarity to its supporting sentence (all-MiniLM-L6-v2, "
+                          "offline; the semantic extra)")
+    judge: bool = Field(False, description="also: the strategies' model judges each output that passed every "
+                                           "other check (a veto, recorded with its reason; never the only check)")
 
 
 class DocumentsSection(StrictModel):

@@ -43,6 +43,8 @@ from synthcompile.stage import Resources, ShardContext, ShardSpec, Stage, Upstre
 VERSION = "1"
 BATCH_ROWS = 1024
 PREFIX_CHARS = 600  # of the rewrite so far that conditions the next chunk (chunkwise_rewrite)
+JUDGE = ("Passage:\n{source}\n\nOutput:\n{output}\n\nIs everything the output states supported by the "
+         "passage? Answer yes or no, then give a one-line reason.")
 log = logging.getLogger("synthcompile.documents")
 __all__ = ["DocumentsStage", "source_of", "strategies_of"]
 
@@ -300,7 +302,7 @@ class _Runner:
         for chunk in chunks:
             variables = {**self._vars(doc, chunk), "prefix": prefix[-PREFIX_CHARS:]}
             part = await self.ask(strategy.name, strategy.schema, seed + chunk.index, budget, **variables)
-            if part["ok"] and self.check(strategy, part["value"], _context(doc, chunk))[0] is not None:
+            if part["ok"] and self.check(strategy, part["value"], _context(doc, chunk), final=False)[0] is not None:
                 part = await self.ask(strategy.name, strategy.schema, seed + 1000 + chunk.index, budget,
                                       **variables)
             parts.append(part)
@@ -312,19 +314,28 @@ class _Runner:
 
     # -- results -------------------------------------------------------------------------------
 
-    def check(self, strategy: Strategy, value: dict, source: str) -> tuple[str | None, dict]:
-        """``(reason, details)``: reason None when grounding passes (or is off)."""
+    def check(self, strategy: Strategy, value: dict, source: str, final: bool = True) -> tuple[str | None, dict]:
+        """``(reason, details)``: reason None when grounding passes (or is off). The judge is asked
+        only of a ``final`` output, outside the event loop (the chunk-wise retry decision is not)."""
         g = self.section.grounding
         if not g.check:
             return None, {}
         from synthcompile.compilers.documents.grounding import check_grounding
+
+        embedder = None
+        if g.embedding is not None:
+            from synthcompile.curate.semantic import embed
+
+            embedder = lambda texts: embed(texts, batch_size=8)  # noqa: E731
 
         details: dict[str, Any] = {"checked": {}, "support": []}
         exempt = {"query": value["query"]} if strategy.name == "synth_editing" and "query" in value else None
         for fields, answer, question in grounded_fields(strategy, value):
             result = check_grounding(fields, source, answer_field=answer, question_field=question,
                                      exempt=exempt, min_answer_support=g.min_answer_support,
-                                     entities=g.entities)
+                                     entities=g.entities, embedder=embedder,
+                                     min_embedding_similarity=g.embedding.min_similarity if g.embedding else 0.5,
+                                     judge=self.judge if g.judge and final else None)
             for k, v in result.checked.items():
                 details["checked"][k] = details["checked"].get(k, 0) + v
             details["support"].append(_jsonable(result.support))
@@ -333,6 +344,22 @@ class _Runner:
                                           for u in result.unsupported]
                 return result.reason() or "unsupported", details
         return None, details
+
+    def judge(self, source: str, fields: dict[str, str]) -> tuple[bool, str]:
+        """The strategies' own model asked whether the output is supported (greedy, cached)."""
+        from synthcompile.journal import worker_loop
+
+        output = "\n".join(f"{k}: {v}" for k, v in fields.items())
+        req = self.llm.request(messages=[("user", JUDGE.format(source=source, output=output))], max_tokens=48,
+                               temperature=0)
+        text = worker_loop().run_until_complete(self.llm.generate(req)).text.strip()
+        verdict = text.split(None, 1)[0].strip(".,:;!").casefold() if text else ""
+        self.ctx.stats["judge:asked"] += 1
+        if verdict not in ("yes", "no"):
+            self.ctx.stats["judge:unclear"] += 1
+            return False, f"judge gave no yes/no: {text[:80]!r}"
+        self.ctx.stats[f"judge:{verdict}"] += 1
+        return verdict == "yes", text[:200]
 
     def collect(self, item: _Item, result: dict) -> list[Sample]:
         strategy, _ = self.strategies[item.strategy]
