@@ -267,8 +267,8 @@ def flywheel(
                     for name in levels}
 
         class ByEnv:  # one policy per environment, behind one interface
-            async def episode(self, task, tools, seed):
-                return await policies[task.env].episode(task, tools, seed)
+            async def episode(self, task, tools, seed, user=None):
+                return await policies[task.env].episode(task, tools, seed, user)
 
         policy, k, lanes = ByEnv(), attempts or sim.model.attempts, sim.model.llm.concurrency
         who = f"{llm.name} {llm.model}"

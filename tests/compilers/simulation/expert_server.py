@@ -24,7 +24,7 @@ from collections import Counter
 from aiohttp import web
 
 from synthcompile.compilers.simulation import envs
-from synthcompile.compilers.simulation.env import Answer, Task
+from synthcompile.compilers.simulation.env import Answer, Say, Task
 from synthcompile.compilers.simulation.faults import is_fault
 from tests.loopback import serve_forever
 
@@ -38,6 +38,8 @@ def results_of(messages: list[dict]) -> list[dict]:
             out.append(json.loads(m["content"]))
         elif m["role"] == "user" and (hit := _RESPONSE.search(m["content"] or "")):
             out.append(json.loads(hit.group(1)))
+        elif m["role"] == "user":  # the simulated user's reply to the expert's question
+            out.append({"user": m["content"]})
     return out
 
 
@@ -76,7 +78,10 @@ def main() -> None:
         move = next_move(task, results_of(messages))
         think = "\n".join(t for t in (move.reflect, move.think) if t)
         message: dict = {"role": "assistant"}
-        if isinstance(move, Answer):
+        if isinstance(move, Say):  # a question to the user: text with no call and no answer line
+            message["content"] = f"<think>{think}</think>\n{move.text}"
+            finish = "stop"
+        elif isinstance(move, Answer):
             text = move.text
             if (body.get("seed") or 0) % 3 == 0:
                 text = text.rsplit("Answer:", 1)[0] + "Answer: 9" + (task.answer or "x")

@@ -40,11 +40,12 @@ def good(env_cls) -> list[Trajectory]:
 
 
 def re_record(traj: Trajectory, env_cls: type[Environment], steps: list[tuple[str, dict]]) -> Trajectory:
-    """A trajectory making ``steps`` (name, arguments) with results recorded from a fresh world:
-    what a policy that made those calls would have produced."""
+    """A trajectory making ``steps`` (name, arguments; name "" for a message to the user) with
+    results recorded from a fresh world: what a policy that made those calls would have produced."""
     env = env_cls(traj.task.world)
     try:
-        new = [Step("", n, a, env.call(n, a)) for n, a in steps]
+        new = [Step("", n, a, {"user": env.user_reply(traj.task, a["message"])} if n == "" else env.call(n, a))
+               for n, a in steps]
     finally:
         env.close()
     return Trajectory(traj.task, new, traj.answer, traj.think)
@@ -67,7 +68,7 @@ def test_same_seed_same_episode(env_cls):
 
 
 def test_altered_result_is_a_mismatch(env_cls, good):
-    for t in good[:40]:
+    for t in good[:40]:  # a tool's result, or the user's reply
         bad = copy.deepcopy(t)
         bad.steps[0].result = {**bad.steps[0].result, "tampered": True}
         r = replay(bad, env_cls)
@@ -85,7 +86,7 @@ def test_wrong_final_answer(env_cls, good):
 
 
 def _writes(env_cls, t):
-    return [i for i, s in enumerate(t.steps) if env_cls.specs()[s.name].kind == "write"
+    return [i for i, s in enumerate(t.steps) if not s.said and env_cls.specs()[s.name].kind == "write"
             and "error" not in s.result]
 
 
@@ -147,7 +148,7 @@ def test_policy_violation(env_cls, good):
 
 
 def test_schema_violations_and_unknown_tools_are_rejected(env_cls, good):
-    t = good[0]
+    t = next(t for t in good if not t.steps[0].said)
     env = env_cls(t.task.world)
     try:
         with pytest.raises(CallRejected, match="unknown tool 'no_such_tool'") as e:
@@ -185,15 +186,16 @@ def test_injected_faults_are_recovered_from(env_cls):
         assert t.task.faults
         r = replay(t, env_cls)
         assert r.ok, r.reason
+        calls = [i for i, s in enumerate(t.steps) if not s.said]  # a fault's index counts calls only
         for f in t.task.faults:
             kinds.add(f.kind)
-            assert is_fault(t.steps[f.at].result)
-            hit, retry = t.steps[f.at], t.steps[f.at + 1]
+            hit, retry = t.steps[calls[f.at]], t.steps[calls[f.at + 1]]
+            assert is_fault(hit.result)
             assert (retry.name, retry.arguments) == (hit.name, hit.arguments)
         # the retry removed: the trajectory trusts a faulted result
         f = t.task.faults[0]
         bad = copy.deepcopy(t)
-        del bad.steps[f.at + 1]
+        del bad.steps[calls[f.at + 1]]
         assert replay(bad, env_cls).cause in ("missed_fault", "result_mismatch")
     assert {"timeout", "error"} <= kinds
 
@@ -203,7 +205,7 @@ def test_every_template_renders(env_cls, good):
     for name in SHIPPED:
         text = render(t, env_cls, name)
         assert t.task.instruction in text
-        assert all(s.name in text for s in t.steps)
+        assert all((s.arguments["message"] if s.said else s.name) in text for s in t.steps)
         assert t.answer.splitlines()[-1] in text
 
 
@@ -223,3 +225,20 @@ def test_tasks_use_random_streams_not_globals(env_cls):
     state = random.getstate()
     sample_task(env_cls, 3, env_cls.levels[0], 0)
     assert random.getstate() == state
+
+
+def test_multi_turn_tasks_ask_the_simulated_user(env_cls, good):
+    """Where an environment has multi-turn tasks: the request leaves facts out, the expert asks
+    for them one at a time, the simulated user tells each when asked; a reply altered, or a
+    question that asks for nothing, breaks replay."""
+    dialogues = [t for t in good if any(s.said for s in t.steps)]
+    if not dialogues:
+        pytest.skip(f"{env_cls.name} has no multi-turn tasks")
+    for t in dialogues:
+        said = [s for s in t.steps if s.said]
+        assert len(said) >= 2 and len({s.result["user"] for s in said}) == len(said)
+        assert all(s.result["user"] not in t.task.instruction for s in said)
+        bad = copy.deepcopy(t)
+        i = t.steps.index(said[0])
+        bad.steps[i].arguments = {"message": "Hello?"}
+        assert replay(bad, env_cls).cause == "result_mismatch"

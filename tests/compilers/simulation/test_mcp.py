@@ -55,7 +55,8 @@ def test_http_trajectories_equal_in_process(http_server):
         from synthcompile.compilers.simulation.faults import FaultyTools
         from synthcompile.compilers.simulation.trajectory import rollout
 
-        got = rollout(task, env.expert(task), FaultyTools(http_server, task.faults, stale=lambda: env_cls(task.world)))
+        tools = FaultyTools(http_server, task.faults, stale=lambda: env_cls(task.world))
+        got = rollout(task, env.expert(task), tools, env.user_reply)
         assert got.to_json() == expert_episode(env_cls, task).to_json()
 
 

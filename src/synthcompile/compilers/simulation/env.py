@@ -76,8 +76,18 @@ class Answer:
     reflect: str = ""
 
 
-# What an expert is: a generator that yields moves and is sent each call's result.
-Policy = Generator["Call | Answer", dict, None]
+@dataclass
+class Say:
+    """The policy's message to the user mid-task (a multi-turn task: it asks for what the request
+    left out); the simulated user's reply comes back as ``{"user": ...}``."""
+
+    text: str
+    think: str
+    reflect: str = ""
+
+
+# What an expert is: a generator that yields moves and is sent each call's result (or the user's reply).
+Policy = Generator["Call | Say | Answer", dict, None]
 
 
 @dataclass
@@ -155,6 +165,15 @@ class Environment(ABC):
     def check_goal(self, task: Task) -> str | None:
         """Why the current state does not meet the task's goal, or None when it does."""
 
+    def user_reply(self, task: Task, message: str) -> str:
+        """The simulated user's reply to ``message`` (APIGen-MT's user: it holds facts the request
+        left out and tells each only when asked for it). From the task alone, so replay recomputes
+        it: ``task.params["user"]`` maps a fact's cue words (``"name|file"``) to the sentence that
+        tells it; a message that asks for none of them gets the request restated."""
+        told = [said for cues, said in task.params.get("user", {}).items()
+                if any(c in message.casefold() for c in cues.split("|"))]
+        return " ".join(told) if told else f"Sorry, I'm not sure what you need. {task.instruction}"
+
     def check_policy(self, task: Task, history: list[tuple[str, dict, dict]], name: str,
                      arguments: dict[str, Any]) -> str | None:
         """Why calling ``name(arguments)`` now breaks a rule of ``policy`` (``history``: the calls
@@ -174,4 +193,4 @@ class Environment(ABC):
         return tuple(n for n in self.specs() if n in chosen)
 
 
-__all__ = ["Answer", "Call", "CallRejected", "Environment", "Policy", "Task", "ToolFailure"]
+__all__ = ["Answer", "Call", "CallRejected", "Environment", "Policy", "Say", "Task", "ToolFailure"]

@@ -28,11 +28,11 @@ def sample_task(env_cls: type[Environment], world: int, level: int, seed: int, f
     finally:
         env.close()
     specs = env_cls.specs()
-    calls = list(range(len(dry.steps)))
-    chosen = sorted(rng.sample(calls, min(faults, len(calls))))
+    calls = [s for s in dry.steps if not s.said]  # a fault strikes a call, never a message to the user
+    chosen = sorted(rng.sample(range(len(calls)), min(faults, len(calls))))
     placed, shift = [], 0
     for at in chosen:  # each fault adds a retry: later calls move one on
-        kind = rng.choice([k for k in kinds if k != "stale" or specs[dry.steps[at].name].kind == "read"])
+        kind = rng.choice([k for k in kinds if k != "stale" or specs[calls[at].name].kind == "read"])
         placed.append(Fault(at + shift, kind))
         shift += 1
     return replace(task, faults=tuple(placed))
@@ -43,6 +43,6 @@ def expert_episode(env_cls: type[Environment], task: Task) -> Trajectory:
     env = env_cls(task.world)
     try:
         tools = FaultyTools(env, task.faults, stale=lambda: env_cls(task.world))
-        return rollout(task, env.expert(task), tools)
+        return rollout(task, env.expert(task), tools, env.user_reply)
     finally:
         env.close()

@@ -19,7 +19,7 @@ KINDS: tuple[FaultKind, ...] = ("timeout", "error", "stale")
 
 @dataclass(frozen=True)
 class Fault:
-    at: int          # the index of the call it strikes, from 0
+    at: int          # the index of the call it strikes, from 0 (messages to the user are not calls)
     kind: FaultKind
 
     def to_json(self) -> dict[str, Any]:

@@ -41,13 +41,13 @@ FLYWHEEL_WORLDS = 3 << 40  # world seeds of flywheel tasks: apart from every tra
 
 
 class Policy(Protocol):
-    async def episode(self, task: Task, tools: Any, seed: int) -> Trajectory: ...
+    async def episode(self, task: Task, tools: Any, seed: int, user: Any = None) -> Trajectory: ...
 
 
 def _calls(traj: Trajectory) -> list[tuple[str, dict]]:
     """The calls that matter: a faulted call's retry counts once."""
     out, skip = [], False
-    for s in traj.steps:
+    for s in (s for s in traj.steps if not s.said):
         if not skip:
             out.append((s.name, s.arguments))
         skip = is_fault(s.result)
@@ -76,7 +76,8 @@ def harden(env_cls: type[Environment], task: Task, rng: random.Random) -> Task:
     one more fault, on a call the expert's solution makes."""
     gold = expert_episode(env_cls, task)
     struck = {f.at for f in task.faults}
-    calls = [i for i in range(len(gold.steps)) if i - 1 not in struck]  # a retry is not a call of its own
+    made = [s for s in gold.steps if not s.said]
+    calls = [i for i in range(len(made)) if i - 1 not in struck]  # a retry is not a call of its own
     faults = list(task.faults)
     if calls:
         at = rng.choice(calls)
@@ -160,7 +161,7 @@ async def _attempts(policy: Policy, env_cls: type[Environment], task: Task, k: i
             env = env_cls(task.world)
             try:
                 return await policy.episode(task, FaultyTools(env, task.faults, stale=lambda: env_cls(task.world)),
-                                            seed=(seed + 7919 * j) % 2**31)
+                                            seed=(seed + 7919 * j) % 2**31, user=env.user_reply)
             finally:
                 env.close()
     return list(await asyncio.gather(*(one(j) for j in range(k))))

@@ -59,7 +59,8 @@ class LabPolicy:
         new = self.tok.decode(out[0, len(ids):], skip_special_tokens=True)
         return new.split("\nResult:")[0].split("\nUser:")[0]
 
-    async def episode(self, task: Task, tools: Any, seed: int) -> Trajectory:
+    async def episode(self, task: Task, tools: Any, seed: int, user: Any = None) -> Trajectory:
+        """One greedy attempt (a turn without a call is the answer: no dialogue with ``user``)."""
         env_cls = envs.get(task.env)
         specs = env_cls.specs()
         opening = [{"role": "system", "content": system_prompt(env_cls)}, {"role": "user", "content": task.instruction}]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from synthcompile.compilers.simulation.env import Environment, Task
 from synthcompile.compilers.simulation.faults import Tools, is_fault
@@ -77,7 +77,10 @@ class ModelPolicy:
         specs = self.env_cls.specs()
         return json.dumps([specs[n].as_openai() for n in task.tools], sort_keys=True)
 
-    async def episode(self, task: Task, tools: Tools, seed: int) -> Trajectory:
+    async def episode(self, task: Task, tools: Tools, seed: int, user: Callable[[Task, str], str] | None = None
+                      ) -> Trajectory:
+        """One attempt. A turn with no tool call and no ``Answer:`` line is a message to the user
+        (``user``: the simulated user of a multi-turn task), whose reply comes back as a user turn."""
         messages = self._opening(task)
         traj = Trajectory(task)
         for turn in range(MAX_CALLS + 1):
@@ -89,6 +92,12 @@ class ModelPolicy:
             if self.tool_format == "text" and "<tool_call>" in text and "</tool_call>" not in text:
                 text += "</tool_call>"  # the stop string is not part of the output
             think, call = parse_move(text)
+            if call is None and user is not None and "answer:" not in final_text(text).casefold():
+                message = final_text(text)
+                reply = user(task, message)
+                traj.steps.append(Step(think, "", {"message": message}, {"user": reply}))
+                messages += [("assistant", text), ("user", reply)]
+                continue
             if call is None:
                 traj.answer, traj.think = final_text(text), think
                 return traj

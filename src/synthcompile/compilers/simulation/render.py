@@ -56,6 +56,13 @@ def messages(traj: Trajectory, env: type[Environment], think: bool = True) -> li
                                  {"role": "user", "content": traj.task.instruction}]
     reflect = ""
     for step in traj.steps:
+        if step.said:  # a question to the user, and the user's reply
+            turn = {"role": "assistant", "content": step.arguments["message"]}
+            if think:
+                turn["reasoning_content"] = "\n".join(t for t in (reflect, step.think) if t)
+            out += [turn, {"role": "user", "content": step.result["user"]}]
+            reflect = step.reflect
+            continue
         turn: dict[str, Any] = {"role": "assistant", "content": "",
                                 "tool_calls": [{"type": "function",
                                                 "function": {"name": step.name, "arguments": step.arguments}}]}

@@ -68,6 +68,15 @@ def _replay(traj: Trajectory, env: Environment, make: Callable[[int], Environmen
     if len(traj.steps) > MAX_CALLS:
         return Replayed(False, "too_many_calls", f"{len(traj.steps)} calls (at most {MAX_CALLS})")
     for i, step in enumerate(traj.steps):
+        if step.said:  # a message to the user: the simulated user must reply as recorded
+            if pending is not None:
+                return Replayed(False, "missed_fault", f"the result of step {i - 1} was a fault, but the "
+                                                       "next move is a message, not the same call again", i)
+            reply = {"user": env.user_reply(task, str(step.arguments.get("message", "")))}
+            if canonical_json(reply) != canonical_json(step.result):
+                return Replayed(False, "result_mismatch", f"the user replies {reply['user'][:200]!r}, "
+                                                          f"recorded {canonical_json(step.result)[:200]}", i)
+            continue
         try:
             validate_call(offered, step.name, step.arguments)
         except CallRejected as e:

@@ -143,7 +143,8 @@ class SimulationStage(Stage):
             env = env_cls(task.world)
             try:
                 tools = FaultyTools(env, task.faults, stale=lambda: env_cls(task.world))
-                return (await policy.episode(task, tools, seed=(seed + 7919 * k) % 2**31)).to_json()
+                return (await policy.episode(task, tools, seed=(seed + 7919 * k) % 2**31,
+                                             user=env.user_reply)).to_json()
             finally:
                 env.close()
 
@@ -186,7 +187,8 @@ class SimulationStage(Stage):
             # and a trap's refusal is the policy's, both judged by replay (and kept out of the audit).
             question=task.instruction, answer="" if task.answer is None or task.trap else task.answer,
             trace=trace,
-            tool_calls=[{"name": s.name, "arguments": s.arguments, "result": s.result} for s in traj.steps],
+            tool_calls=[{"name": s.name, "arguments": s.arguments, "result": s.result} for s in traj.steps
+                        if not s.said],
             structured={"kind": task.kind, **traj.to_json()},
             verdict=Verdict(True, "simulation.replay"),
             generator=f"simulation.{env_cls.name}", generator_version=f"{VERSION}.{env_cls.version}",
@@ -198,7 +200,8 @@ def _count(ctx: ShardContext, traj: Trajectory) -> None:
     ctx.stats["samples"] += 1
     ctx.stats["verified"] += 1
     ctx.stats[f"simulation.{task.env}"] += 1
-    ctx.stats["tool_calls"] += len(traj.steps)
+    ctx.stats["tool_calls"] += sum(not s.said for s in traj.steps)
+    ctx.stats["user_turns"] += sum(s.said for s in traj.steps)
     ctx.stats["faults_recovered"] += len(task.faults)
     ctx.stats["policy_traps"] += task.trap
 
@@ -224,7 +227,7 @@ class _McpWorld:
         env = env_cls(task.world)  # the expert's own planning state: the calls go to the server
         try:
             tools = FaultyTools(self.tools, task.faults, stale=lambda: env_cls(task.world))
-            return rollout(task, env.expert(task), tools)
+            return rollout(task, env.expert(task), tools, env.user_reply)
         finally:
             env.close()
 

@@ -10,9 +10,9 @@ of noticing a failed or stale answer and asking again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
-from synthcompile.compilers.simulation.env import Answer, Call, Policy, Task
+from synthcompile.compilers.simulation.env import Answer, Call, Policy, Say, Task
 from synthcompile.compilers.simulation.faults import Tools, is_fault
 
 MAX_CALLS = 64  # a policy that loops is cut off here (its trajectory then fails replay)
@@ -20,11 +20,18 @@ MAX_CALLS = 64  # a policy that loops is cut off here (its trajectory then fails
 
 @dataclass
 class Step:
+    """A tool call and its result; or, with ``name`` empty, a message to the user
+    (``arguments: {"message": ...}``) and the simulated user's reply (``result: {"user": ...}``)."""
+
     think: str
     name: str
     arguments: dict[str, Any]
     result: dict[str, Any]
     reflect: str = ""  # what the policy made of the result (written before its next move)
+
+    @property
+    def said(self) -> bool:
+        return self.name == ""
 
     def to_json(self) -> dict[str, Any]:
         return {"think": self.think, "name": self.name, "arguments": self.arguments,
@@ -55,8 +62,9 @@ def _recovery(result: dict[str, Any], name: str) -> str:
             "processed, so repeating it is safe. I will make the same call again.")
 
 
-def rollout(task: Task, policy: Policy, tools: Tools) -> Trajectory:
-    """Run ``policy`` on ``task`` against ``tools`` and record every move and result."""
+def rollout(task: Task, policy: Policy, tools: Tools, user: Callable[[Task, str], str] | None = None) -> Trajectory:
+    """Run ``policy`` on ``task`` against ``tools`` (and ``user``, the simulated user of a
+    multi-turn task) and record every move and result."""
     traj = Trajectory(task)
     move = next(policy)
     while True:
@@ -66,10 +74,17 @@ def rollout(task: Task, policy: Policy, tools: Tools) -> Trajectory:
             traj.answer, traj.think = move.text, move.think
             policy.close()
             return traj
-        if not isinstance(move, Call):
-            raise TypeError(f"a policy yields Call or Answer, not {type(move).__name__}")
         if traj.steps and move.reflect:
             traj.steps[-1].reflect = move.reflect
+        if isinstance(move, Say):
+            reply = user(task, move.text) if user is not None else "(no user is listening)"
+            traj.steps.append(Step(move.think, "", {"message": move.text}, {"user": reply}))
+            if len(traj.steps) >= MAX_CALLS:
+                return traj
+            move = policy.send({"user": reply})
+            continue
+        if not isinstance(move, Call):
+            raise TypeError(f"a policy yields Call, Say or Answer, not {type(move).__name__}")
         result = tools.call(move.name, move.arguments)
         traj.steps.append(Step(move.think, move.name, move.arguments, result))
         while is_fault(result) and len(traj.steps) < MAX_CALLS:

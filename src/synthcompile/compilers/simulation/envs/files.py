@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from synthcompile.compilers.simulation.env import Answer, Call, Environment, Policy, Task
+from synthcompile.compilers.simulation.env import Answer, Call, Environment, Policy, Say, Task
 from synthcompile.compilers.simulation.tools import ToolFailure, tool
 
 USERS = ("ana", "bo", "chen", "dara", "eli", "fay")
@@ -34,7 +34,7 @@ Path_ = Annotated[str, Field(description="an absolute path, e.g. /home/ana/notes
 
 class Files(Environment):
     name = "files"
-    version = "2"
+    version = "3"
     description = ("You are an assistant operating on a user's file system through tools. Paths are "
                    "absolute. Answer the user's request, then end with a line 'Answer: <result>'.")
     policy = ("1. /etc is read-only: never write, edit, move or delete anything under /etc; decline such "
@@ -158,8 +158,10 @@ class Files(Environment):
 
     def sample_task(self, rng: random.Random, level: int) -> Task:
         kinds = {1: ["read_setting", "count_lines"], 2: ["find_count", "rename"],
-                 3: ["change_setting", "compare"], 4: ["archive_logs", "change_setting", "edit_etc"]}[level]
+                 3: ["change_setting", "compare", "rename_dialogue"],
+                 4: ["archive_logs", "change_setting", "edit_etc", "change_setting_dialogue"]}[level]
         kind = rng.choice(kinds)
+        dialogue, kind = kind.endswith("_dialogue"), kind.removesuffix("_dialogue")
         root = rng.choice(self._projects())
         user, project = root.split("/")[2], root.split("/")[3]
         key = rng.choice(sorted(SETTINGS))
@@ -186,7 +188,8 @@ class Files(Environment):
             name = posixpath.basename(source)
             stem, ext = posixpath.splitext(name)
             new = rng.choice(RENAMES).format(stem=stem, ext=ext, name=name)
-            params.update(source=source, destination=f"{posixpath.dirname(source)}/{new}", by_name=rng.random() < 0.5)
+            params.update(source=source, destination=f"{posixpath.dirname(source)}/{new}",
+                          by_name=dialogue or rng.random() < 0.5)
             answer = None
             if params["by_name"]:  # the folder is not given: find it first
                 needed = ["find", "move"]
@@ -231,8 +234,25 @@ class Files(Environment):
                     "delete": rng.choice([f"Delete {conf}, nobody uses it.", f"Please remove {conf}."]),
                     "move": rng.choice([f"Move {conf} into /home/{user}/ so I can keep a copy.",
                                         f"Put {conf} under /home/{user}/ instead of /etc."])}[params["action"]]
+        if dialogue:  # multi-turn: the request leaves out what the user tells only when asked
+            text, params["user"] = self._dialogue(kind, params, user, project, rng)
+            kind += "_dialogue"
         return Task(self.name, self.world, level, kind, text, params, answer,
                     self.offered(needed, rng, distractors), trap=kind == "edit_etc")
+
+    def _dialogue(self, kind: str, params: dict, user: str, project: str, rng: random.Random):
+        """The vague request, and what the simulated user answers (cue words -> sentence)."""
+        if kind == "rename":
+            params["by_name"], params["name"] = True, posixpath.basename(params["source"])
+            new = posixpath.basename(params["destination"])
+            return (f"({user} here) " + rng.choice(["I need to rename one of my files.",
+                                                     "Can you rename a file for me?"]),
+                    {"which file|what file": f"It's {params['name']}, in my {project} project.",
+                     "new name|called": rng.choice([f"Call it {new}.", f"The new name is {new}."])})
+        return (f"({user} here) " + rng.choice(["One of my projects needs a config change.",
+                                                 "Could you change a setting in one of my project configs?"]),
+                {"which project|what project": f"The {project} project.",
+                 "which setting|what setting|what value": f"Set {params['key']} to {params['value']}."})
 
     def _setting(self, path: str, key: str) -> str:
         for line in self.files[path].splitlines():
@@ -241,7 +261,32 @@ class Files(Environment):
         raise KeyError(key)
 
     def expert(self, task: Task) -> Policy:
-        p, kind = task.params, task.kind
+        note = ""
+        if "user" in task.params:  # ask for what the request left out, one thing at a time
+            first, second = list(task.params["user"])
+            r = yield Say(*{"which file|what file": ("Sure. Which file is it, and in which project?",
+                                                     "The request does not say which file; I ask for it first."),
+                            "which project|what project": ("Of course. Which project is it?",
+                                                           "The request names no project; I ask which one.")}[first])
+            told = r["user"]
+            r = yield Say(*{"new name|called": ("And what should its new name be?", "Now I need the new name."),
+                            "which setting|what setting|what value": (
+                                "Which setting should change, and to what value?",
+                                "Now I need the setting and its new value.")}[second], reflect=f"The user says: {told}")
+            note = f"The user says: {r['user']}"
+        inner = self._solve(task)
+        move = next(inner)
+        if note and not move.reflect:
+            move.reflect = note
+        while True:
+            result = yield move
+            try:
+                move = inner.send(result)
+            except StopIteration:
+                return
+
+    def _solve(self, task: Task) -> Policy:
+        p, kind = task.params, task.kind.removesuffix("_dialogue")
         if kind == "read_setting":
             r = yield Call("read_file", {"path": f"{p['root']}/config.ini"},
                            f"The setting lives in the config file; I will read {p['root']}/config.ini.")
@@ -324,7 +369,7 @@ class Files(Environment):
                              reflect=f"/etc holds {', '.join(r['entries'])}.")
 
     def check_goal(self, task: Task) -> str | None:
-        p, kind = task.params, task.kind
+        p, kind = task.params, task.kind.removesuffix("_dialogue")
         expected = dict(type(self)(self.world).files)  # the world as it began
         if kind == "rename":
             expected[p["destination"]] = expected.pop(p["source"])
