@@ -64,10 +64,34 @@ class ModelPolicyConfig(StrictModel):
         return self
 
 
+class ServerSpec(StrictModel):
+    """Someone else's environment: an MCP server and a JSONL file of its tasks (docs/simulation.md)."""
+
+    command: list[str] | None = Field(None, description="a stdio server's command line")
+    url: str | None = Field(None, description="a streamable-HTTP server's URL (http://127.0.0.1:8765/mcp)")
+    tasks: str = Field(description="JSONL: instruction, answer, and calls (the gold plan) or none (the model plays)")
+    description: str = Field("You are an assistant with tools. Answer the request, then end with a line "
+                             "'Answer: <result>'.", description="the system prompt's opening")
+    policy: str = Field("", description="rules the agent is told")
+    tasks_per_shard: PositiveInt = Field(200, description="tasks per shard")
+
+    _tasks = field_validator("tasks")(seed_file)
+
+    @model_validator(mode="after")
+    def _one(self) -> "ServerSpec":
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give a server's command (stdio) or its url (streamable HTTP), not both")
+        if self.command is not None and not self.command:
+            raise ValueError("command: give the server's command line")
+        return self
+
+
 class SimulationSection(StrictModel):
+    servers: dict[str, ServerSpec] = Field(
+        default_factory=dict, description="environments written by others: MCP servers with their tasks")
     environments: dict[str, EnvSpec | PositiveInt] = Field(
-        description="environment -> episodes, or a spec (shipped: shop, files, calendar, bank, knowledge, "
-                    "calculator; or package.module:Class)")
+        default_factory=dict, description="environment -> episodes, or a spec (shipped: shop, files, calendar, "
+                                          "bank, knowledge, calculator; or package.module:Class)")
     template: str = Field("chatml", description="chat template: chatml, qwen, llama3, plain, or a Jinja file "
                                                 "(a model's chat_template: messages, tools)")
     think: bool = Field(True, description="interleaved thinking: a <think> before each call and after each result")
@@ -90,12 +114,14 @@ class SimulationSection(StrictModel):
             raise ValueError(f"template {v!r} is neither shipped ({', '.join(SHIPPED_TEMPLATES)}) "
                              "nor a file") from None
 
-    @field_validator("environments")
-    @classmethod
-    def _some(cls, v: dict) -> dict:
-        if not v:
-            raise ValueError("environments: name at least one environment")
-        return v
+    @model_validator(mode="after")
+    def _some(self) -> "SimulationSection":
+        if not self.environments and not self.servers:
+            raise ValueError("environments: name at least one environment (or an MCP server under servers:)")
+        if set(self.environments) & set(self.servers):
+            raise ValueError(f"{sorted(set(self.environments) & set(self.servers))[0]!r} is both an environment "
+                             "and a server")
+        return self
 
     def specs(self) -> dict[str, EnvSpec]:
         return {k: v if isinstance(v, EnvSpec) else EnvSpec(count=v) for k, v in self.environments.items()}

@@ -66,7 +66,7 @@ class SimulationStage(Stage):
 
     def shaped_by(self) -> Any:
         """What every shard shares; each spec carries its own environment's configuration."""
-        return {k: v for k, v in hashable(self.section).items() if k != "environments"}
+        return {k: v for k, v in hashable(self.section).items() if k not in ("environments", "servers")}
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         specs: list[ShardSpec] = []
@@ -80,6 +80,14 @@ class SimulationStage(Stage):
                     specs.append(ShardSpec(stage=self.name, index=len(specs), name=f"{stem}-{split}-{shard:05d}",
                                            params={"env": name, "split": split, "start": start,
                                                    "stop": min(start + step, count), "config": config}))
+        for name, server in self.section.servers.items():
+            with open(server.tasks, encoding="utf-8") as f:
+                n = sum(1 for line in f if line.strip())
+            config = params_hash(hashable(server))  # the tasks file by its content
+            for shard, start in enumerate(range(0, max(n, 1), server.tasks_per_shard)):
+                specs.append(ShardSpec(stage=self.name, index=len(specs), name=f"{name}-mcp-{shard:05d}",
+                                       params={"server": name, "split": "train", "start": start,
+                                               "stop": min(start + server.tasks_per_shard, n), "config": config}))
         return specs
 
     def _tasks(self, spec: ShardSpec, ctx: ShardContext, env_cls) -> list[tuple[int, int, Task]]:
@@ -96,6 +104,9 @@ class SimulationStage(Stage):
         return out
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
+        if "server" in spec.params:
+            yield from self._server_shard(spec, ctx)
+            return
         name, split = spec.params["env"], spec.params["split"]
         env_cls = envs.get(name)
         # `via` is left out: a trajectory made through MCP is the in-process one, byte for byte
@@ -169,6 +180,74 @@ class SimulationStage(Stage):
                     yield seed, traj, (llm.name, llm.model)
             ctx.stats["tasks_solved"] += kept > 0
 
+    def _server_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
+        """Someone else's MCP server: its tasks, the gold plan (or the model) through the MCP
+        client, each trajectory replayed on a fresh server (stdio) or checked against the record."""
+        import json
+
+        from synthcompile.compilers.simulation.mcp import McpTools
+        from synthcompile.compilers.simulation.remote import Remote, replay_remote, scripted, task_of
+
+        name = spec.params["server"]
+        server = self.section.servers[name]
+        target = server.url if server.url is not None else list(server.command)
+        tools = ctx.resource(("mcp", name, "external"), lambda: McpTools(target))
+        remote = Remote(name, tools.specs(), server.description, server.policy)
+        p_hash = params_hash({"section": self.shaped_by(), "config": spec.params["config"]})
+        samples: list[Sample] = []
+        with open(server.tasks, encoding="utf-8") as f:
+            lines = [(n, line) for n, line in enumerate(f, 1) if line.strip()][spec.params["start"]:spec.params["stop"]]
+        for n, line in lines:
+            try:
+                task = task_of(remote, json.loads(line), n)
+            except (ValueError, TypeError) as e:
+                ctx.quarantine(line.strip()[:500], f"bad task: {e}", file=str(server.tasks), line=n)
+                continue
+            if task.params["calls"] is not None:
+                traj = rollout(task, scripted(task), _Lenient(tools))
+                who = (None, None)
+            elif self.section.model is not None:
+                traj = self._remote_model(remote, task, tools, ctx)
+                who = (self._llm(ctx).name, self._llm(ctx).model)
+            else:
+                ctx.quarantine(line.strip()[:500], "bad task: no calls, and the recipe has no model: to play it",
+                               file=str(server.tasks), line=n)
+                continue
+            fresh = McpTools(target) if server.command is not None else None  # a fresh world: a new process
+            try:
+                verdict, verifier = replay_remote(traj, remote, fresh)
+            finally:
+                if fresh is not None:
+                    fresh.close()
+            if not verdict.ok:
+                ctx.stats[f"replay_failed:{verdict.cause}"] += 1
+                ctx.quarantine(traj.to_json(), f"replay_failed:{verdict.cause}: {verdict.detail}",
+                               file=str(server.tasks), line=n)
+                continue
+            sample = self._sample(remote, traj, "train", n, p_hash, who)
+            sample.verdict = Verdict(True, verifier)
+            samples.append(sample)
+            _count(ctx, traj)
+        if samples:
+            yield to_table(samples)
+
+    def _llm(self, ctx: ShardContext):
+        from synthcompile.llm.client import LLM
+
+        m = self.section.model
+        cache = ctx.run_root / layout.LLM_CACHE
+        key = ("llm", str(cache), canonical_json(m.llm.model_dump(mode="json")))
+        return ctx.resource(key, lambda: LLM(m.llm, cache, threads=max(1, int(self.resources.cpus))))
+
+    def _remote_model(self, remote, task: Task, tools, ctx: ShardContext) -> Trajectory:
+        from synthcompile.compilers.simulation.model_policy import ModelPolicy
+        from synthcompile.journal import worker_loop
+
+        m = self.section.model
+        policy = ModelPolicy(self._llm(ctx), remote, tool_format=m.tool_format, max_tokens=m.max_tokens,
+                             temperature=m.temperature)
+        return worker_loop().run_until_complete(policy.episode(task, _Lenient(tools), seed=task.world))
+
     def _sample(self, env_cls, traj: Trajectory, split: str, seed: int, p_hash: str, who: tuple) -> Sample:
         task = traj.task
         skills = ["tool_use", f"env:{env_cls.name}"]
@@ -204,6 +283,22 @@ def _count(ctx: ShardContext, traj: Trajectory) -> None:
     ctx.stats["user_turns"] += sum(s.said for s in traj.steps)
     ctx.stats["faults_recovered"] += len(task.faults)
     ctx.stats["policy_traps"] += task.trap
+
+
+class _Lenient:
+    """Tools whose malformed calls are recorded as results (``{"error": "rejected ..."}``) rather
+    than raised: replay then names the cause against the server's schemas."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def call(self, name, arguments):
+        from synthcompile.compilers.simulation.tools import CallRejected
+
+        try:
+            return self.inner.call(name, arguments)
+        except CallRejected as e:
+            return {"error": f"rejected ({e.cause}): {e}"}
 
 
 class _McpWorld:
