@@ -78,7 +78,7 @@ class _Db:
         """Several rows in one transaction (one commit, one fsync of the WAL at most)."""
         try:
             now = time.time()
-            self.conn.execute("BEGIN")
+            self.conn.execute("BEGIN IMMEDIATE")  # the write lock up front: the busy timeout applies
             try:
                 self.conn.executemany("INSERT OR REPLACE INTO requests VALUES (?, ?, ?, ?, ?)",
                                       [(*row, now) for row in rows])

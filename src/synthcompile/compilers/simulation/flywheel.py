@@ -60,9 +60,11 @@ def classify(attempt: Trajectory, verdict: Replayed, gold: Trajectory) -> str:
         return "passed"
     if verdict.cause in ("unknown_tool", "schema_error"):
         return "schema_error"
+    mine, theirs = _calls(attempt), _calls(gold)
+    if not mine and theirs and verdict.cause in ("wrong_answer", "goal_unmet"):
+        return "incomplete"  # answered (or stopped) without making a single call
     if verdict.cause in ("missed_fault", "policy_violation", "wrong_answer"):
         return verdict.cause
-    mine, theirs = _calls(attempt), _calls(gold)
     for (name, args), (g_name, g_args) in zip(mine, theirs):
         if name != g_name:
             return "wrong_tool"

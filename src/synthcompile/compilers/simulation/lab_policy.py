@@ -17,7 +17,7 @@ from typing import Any
 from synthcompile.compilers.simulation import envs
 from synthcompile.compilers.simulation.env import Task
 from synthcompile.compilers.simulation.render import system_prompt, template
-from synthcompile.compilers.simulation.tools import CallRejected
+from synthcompile.compilers.simulation.model_policy import call_offered
 from synthcompile.compilers.simulation.trajectory import MAX_CALLS, Step, Trajectory
 
 _CALL = re.compile(r"^Call: (\w*) ?(.*)$", re.M)
@@ -51,7 +51,13 @@ class LabPolicy:
         self.context = int(getattr(self.model.config, "max_position_embeddings", 2048))
 
     def _continue(self, text: str) -> str:
-        ids = [self.tok.eos_token_id] + self.tok(text, add_special_tokens=False)["input_ids"]
+        # Tokenised as it was in training, where the text went on: a prompt ending "\n\n" alone
+        # becomes one "\n\n" token, which training never had before "Thought" (it had "\n", "\n",
+        # "Thought"), and the model then writes a Result of its own. So encode the prompt with the
+        # word that follows it in training and keep the tokens that end within the prompt.
+        enc = self.tok(text + "Thought", add_special_tokens=False, return_offsets_mapping=True)
+        ids = [self.tok.eos_token_id] + [i for i, (_, end) in zip(enc["input_ids"], enc["offset_mapping"])
+                                         if end <= len(text)]
         ids = ids[-(self.context - self.max_new_tokens):]
         with self.torch.no_grad():
             out = self.model.generate(self.torch.tensor([ids]), do_sample=False, max_new_tokens=self.max_new_tokens,
@@ -76,10 +82,7 @@ class LabPolicy:
                 return traj
             name, args = call
             arguments = args if isinstance(args, dict) else {"_": args}
-            try:
-                result = tools.call(name, arguments)
-            except CallRejected as e:
-                result = {"error": f"rejected ({e.cause}): {e}"}
+            result = call_offered(task, tools, name, arguments)
             traj.steps.append(Step(thought, name, arguments, result))
             text += kept.rstrip("\n") + "\nResult: " + json.dumps(result, ensure_ascii=False) + "\n\n"
         return traj

@@ -49,6 +49,17 @@ def parse_move(text: str) -> tuple[str, dict[str, Any] | None]:
     return think, {"name": str(call.get("name", "")), "arguments": call.get("arguments", call.get("parameters", {}))}
 
 
+def call_offered(task: Task, tools: Tools, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """A model's call, run only if the task offers that tool; a rejected call is the result the
+    model sees (``{"error": "rejected (<cause>): ..."}``), and replay names its cause."""
+    if name not in task.tools:
+        return {"error": f"rejected (unknown_tool): unknown tool {name!r} (offered: {', '.join(task.tools)})"}
+    try:
+        return tools.call(name, arguments)
+    except CallRejected as e:
+        return {"error": f"rejected ({e.cause}): {e}"}
+
+
 def final_text(text: str) -> str:
     return text.rsplit("</think>", 1)[-1].strip()
 
@@ -102,10 +113,7 @@ class ModelPolicy:
                 traj.answer, traj.think = final_text(text), think
                 return traj
             name, arguments = call["name"], call["arguments"]
-            try:
-                result = tools.call(name, arguments if isinstance(arguments, dict) else {"_": arguments})
-            except CallRejected as e:
-                result = {"error": f"rejected ({e.cause}): {e}"}
+            result = call_offered(task, tools, name, arguments if isinstance(arguments, dict) else {"_": arguments})
             traj.steps.append(Step(think, name, arguments if isinstance(arguments, dict) else {"_": arguments},
                                    result))
             messages += self._turns(text, name, arguments, result, turn)
