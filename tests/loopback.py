@@ -1,17 +1,41 @@
-"""Serving an aiohttp app on 127.0.0.1 from a test helper process: a free port, printed first.
+"""Stand-in OpenAI-compatible chat servers on 127.0.0.1, for test helper processes.
 
-The stand-in servers (``python -m tests....``) print the port on their first stdout line, and the
-test reads it; they then serve until killed.
+A stand-in (``python -m tests....``) gives :func:`serve_chat` a function from a request body to
+the assistant message it answers; the server prints its free port on the first stdout line (the
+test reads it), answers ``/v1/chat/completions`` and ``GET /__stats`` (the ``stats`` counter),
+and serves until killed.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
+from typing import Any, Callable
 
 from aiohttp import web
 
+Reply = Callable[[dict[str, Any]], tuple[dict[str, Any], str]]  # body -> (message, finish_reason)
 
-def serve_forever(app: web.Application) -> None:
+
+def serve_chat(reply: Reply, stats: Counter | None = None) -> None:
+    stats = stats if stats is not None else Counter()
+
+    async def chat(request: web.Request) -> web.Response:
+        body = await request.json()
+        stats["requests"] += 1
+        message, finish = reply(body)
+        return web.json_response({"id": "x", "object": "chat.completion", "model": body.get("model"),
+                                  "choices": [{"index": 0, "message": {"role": "assistant", **message},
+                                               "finish_reason": finish}],
+                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+
+    async def get_stats(request: web.Request) -> web.Response:
+        return web.json_response(dict(stats))
+
+    app = web.Application()
+    app.router.add_post("/v1/chat/completions", chat)
+    app.router.add_get("/__stats", get_stats)
+
     async def serve() -> None:
         runner = web.AppRunner(app)
         await runner.setup()

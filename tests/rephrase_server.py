@@ -15,9 +15,7 @@ import hashlib
 import re
 from collections import Counter
 
-from aiohttp import web
-
-from tests.loopback import serve_forever
+from tests.loopback import serve_chat
 
 LEADS = ("Could you work out the following? {q}", "I would like to know this. {q}", "Please answer this. {q}")
 
@@ -37,24 +35,11 @@ def reword(question: str, stats: Counter) -> str:
 def main() -> None:
     stats: Counter = Counter()
 
-    async def chat(request: web.Request) -> web.Response:
-        body = await request.json()
-        stats["requests"] += 1
-        prompt = body["messages"][-1]["content"]
-        question = prompt.split("Question: ", 1)[1]
-        return web.json_response({"id": "x", "object": "chat.completion", "model": body.get("model"),
-                                  "choices": [{"index": 0, "finish_reason": "stop",
-                                               "message": {"role": "assistant", "content": reword(question, stats)}}],
-                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+    def reply(body: dict) -> tuple[dict, str]:
+        question = body["messages"][-1]["content"].split("Question: ", 1)[1]
+        return {"content": reword(question, stats)}, "stop"
 
-    async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response(dict(stats))
-
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    app.router.add_get("/__stats", get_stats)
-
-    serve_forever(app)
+    serve_chat(reply, stats)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,15 @@ class Resources:
         if self.concurrency < 1:
             raise ValueError(f"resources.concurrency must be >= 1, not {self.concurrency}")
 
+    @classmethod
+    def for_llm(cls, llm: Any) -> "Resources":
+        """What a stage whose work is a model's requests holds (``llm``: its LLMConfig, or None)."""
+        if llm is None:
+            return cls(cpus=1)
+        if llm.backend == "openai":  # waits on a server: many tasks per CPU, many requests each
+            return cls(cpus=0.25, concurrency=llm.concurrency)
+        return cls(cpus=float(llm.threads or 2), concurrency=llm.concurrency)  # in process: its torch threads
+
     def tasks_per(self, cpus: int) -> int:
         """Tasks that fit side by side on ``cpus`` CPUs."""
         return max(1, int(cpus / self.cpus + 1e-9))

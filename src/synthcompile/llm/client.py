@@ -33,6 +33,17 @@ def make_backend(config: LLMConfig, threads: int = 1) -> Any:
     return VLLMBackend(config)
 
 
+def shard_client(ctx: Any, config: LLMConfig, cpus: float) -> "LLM":
+    """The worker's client for ``config``, behind the run's request cache: a per-worker resource
+    (the embedded model loads once per worker), ``cpus`` of torch threads for an in-process model."""
+    from synthcompile import layout
+    from synthcompile.sample import canonical_json
+
+    cache = ctx.run_root / layout.LLM_CACHE
+    key = ("llm", str(cache), canonical_json(config.model_dump(mode="json")))
+    return ctx.resource(key, lambda: LLM(config, cache, threads=max(1, int(cpus))))
+
+
 class LLM:
     def __init__(self, config: LLMConfig, cache_path: str | Path, *, threads: int = 1, backend: Any = None):
         self.config = config

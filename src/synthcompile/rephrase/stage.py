@@ -23,12 +23,11 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthcompile import layout
 from synthcompile.config import hashable
 from synthcompile.journal import run_journaled
 from synthcompile.rephrase.checks import kept
 from synthcompile.rephrase.config import RephraseSection
-from synthcompile.sample import SAMPLE_SCHEMA, canonical_json, sample_id
+from synthcompile.sample import SAMPLE_SCHEMA, sample_id
 from synthcompile.stage import Resources, Role, ShardContext, ShardSpec, Stage, Upstream
 from synthcompile.verifiers import Verifiers
 
@@ -61,11 +60,7 @@ class RephraseStage(Stage):
         self.section = section
         self._recipe = recipe  # the compilers' verifiers are built from it (not part of the fingerprint:
         # the upstream shards' fingerprints already cover what the verifiers read)
-        llm = section.llm
-        if llm.backend == "openai":
-            self.resources = Resources(cpus=0.25, concurrency=llm.concurrency)
-        else:
-            self.resources = Resources(cpus=float(llm.threads or 2), concurrency=llm.concurrency)
+        self.resources = Resources.for_llm(section.llm)
 
     def shaped_by(self) -> Any:
         return {"section": hashable(self.section), "prompts": PROMPTS}
@@ -82,7 +77,7 @@ class RephraseStage(Stage):
         return int(row["id"][:8], 16) / 2**32 < self.section.rate
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
-        from synthcompile.llm.client import LLM
+        from synthcompile.llm.client import shard_client
 
         rows = pq.read_table(ctx.run_root / spec.params["input"]).to_pylist()
         ctx.stats["input"] += len(rows)
@@ -92,9 +87,7 @@ class RephraseStage(Stage):
         prompt_hash = hashlib.blake2b(PROMPTS[s.part].encode(), digest_size=8).hexdigest()
         reworded: dict[int, dict] = {}
         if picked:
-            cache = ctx.run_root / layout.LLM_CACHE
-            key = ("llm", str(cache), canonical_json(s.llm.model_dump(mode="json")))
-            llm = ctx.resource(key, lambda: LLM(s.llm, cache, threads=max(1, int(self.resources.cpus))))
+            llm = shard_client(ctx, s.llm, self.resources.cpus)
 
             async def ask(i: int) -> str:
                 r = rows[i]

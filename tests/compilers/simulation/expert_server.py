@@ -21,12 +21,10 @@ import json
 import re
 from collections import Counter
 
-from aiohttp import web
-
 from synthcompile.compilers.simulation import envs
 from synthcompile.compilers.simulation.env import Answer, Say, Task
 from synthcompile.compilers.simulation.faults import is_fault
-from tests.loopback import serve_forever
+from tests.loopback import serve_chat
 
 _RESPONSE = re.compile(r"<tool_response>\n(.*)\n</tool_response>", re.S)
 
@@ -69,45 +67,28 @@ def main() -> None:
             tasks[t.instruction] = t
     stats: Counter = Counter()
 
-    async def chat(request: web.Request) -> web.Response:
-        body = await request.json()
-        stats["requests"] += 1
+    def reply(body: dict) -> tuple[dict, str]:
         messages = body["messages"]
         user = next(m["content"] for m in messages if m["role"] == "user")
         task = tasks[user]
         move = next_move(task, results_of(messages))
         think = "\n".join(t for t in (move.reflect, move.think) if t)
-        message: dict = {"role": "assistant"}
         if isinstance(move, Say):  # a question to the user: text with no call and no answer line
-            message["content"] = f"<think>{think}</think>\n{move.text}"
-            finish = "stop"
-        elif isinstance(move, Answer):
+            return {"content": f"<think>{think}</think>\n{move.text}"}, "stop"
+        if isinstance(move, Answer):
             text = move.text
             if (body.get("seed") or 0) % 3 == 0:
                 text = text.rsplit("Answer:", 1)[0] + "Answer: 9" + (task.answer or "x")
-            message["content"] = f"<think>{think}</think>\n{text}"
-            finish = "stop"
-        elif body.get("tools"):
-            message["content"] = f"<think>{think}</think>"
-            message["tool_calls"] = [{"id": f"c{stats['requests']}", "type": "function",
-                                      "function": {"name": move.name, "arguments": json.dumps(move.arguments)}}]
-            finish = "tool_calls"
-        else:
-            call = json.dumps({"name": move.name, "arguments": move.arguments})
-            message["content"] = f"<think>{think}</think>\n<tool_call>{call}"  # the stop string left out
-            finish = "stop"
-        return web.json_response({"id": "x", "object": "chat.completion", "model": body.get("model"),
-                                  "choices": [{"index": 0, "message": message, "finish_reason": finish}],
-                                  "usage": {"prompt_tokens": 1, "completion_tokens": 1}})
+            return {"content": f"<think>{think}</think>\n{text}"}, "stop"
+        if body.get("tools"):
+            return {"content": f"<think>{think}</think>",
+                    "tool_calls": [{"id": f"c{stats['requests']}", "type": "function",
+                                    "function": {"name": move.name, "arguments": json.dumps(move.arguments)}}]}, \
+                "tool_calls"
+        call = json.dumps({"name": move.name, "arguments": move.arguments})
+        return {"content": f"<think>{think}</think>\n<tool_call>{call}"}, "stop"  # the stop string left out
 
-    async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response(dict(stats))
-
-    app = web.Application()
-    app.router.add_post("/v1/chat/completions", chat)
-    app.router.add_get("/__stats", get_stats)
-
-    serve_forever(app)
+    serve_chat(reply, stats)
 
 
 if __name__ == "__main__":

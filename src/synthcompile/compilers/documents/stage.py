@@ -26,7 +26,6 @@ from typing import Any, Iterator
 
 import pyarrow as pa
 
-from synthcompile import layout
 from synthcompile.compilers.documents import program
 from synthcompile.compilers.documents.config import DocumentsSection, StrategySpec
 from synthcompile.compilers.documents.prompts import Prompts
@@ -34,7 +33,7 @@ from synthcompile.compilers.documents.quality import quality
 from synthcompile.compilers.documents.strategies import BUILTIN, Strategy, custom, grounded_fields, render
 from synthcompile.config import hashable
 from synthcompile.journal import run_journaled
-from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
+from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, params_hash, to_table
 from synthcompile.seeds.chunking import Chunk, chunk_document
 from synthcompile.seeds.documents import BadDocument, Document, DocumentSource, iter_documents
 from synthcompile.seeds.sentences import sentence_spans
@@ -93,13 +92,7 @@ class DocumentsStage(Stage):
         self.section = section
         self.recipe_seed = recipe_seed
         self.params_hash = params_hash(hashable(section))  # content, not paths
-        llm = section.llm
-        if llm is None or not section.strategies:
-            self.resources = Resources(cpus=1)
-        elif llm.backend == "openai":  # waits on a server: many tasks per CPU, many requests each
-            self.resources = Resources(cpus=0.25, concurrency=llm.concurrency)
-        else:  # an in-process model: one task holds the CPUs its torch threads use
-            self.resources = Resources(cpus=float(llm.threads or 2), concurrency=llm.concurrency)
+        self.resources = Resources.for_llm(section.llm if section.strategies else None)
 
     def shaped_by(self) -> Any:
         return {"section": self.section, "seed": self.recipe_seed}
@@ -187,13 +180,9 @@ class DocumentsStage(Stage):
     # -- the model ---------------------------------------------------------------------------------
 
     def _client(self, ctx: ShardContext) -> Any:
-        from synthcompile.llm.client import LLM
+        from synthcompile.llm.client import shard_client
 
-        config = self.section.llm
-        cache = ctx.run_root / layout.LLM_CACHE
-        threads = max(1, int(self.resources.cpus))
-        key = ("llm", str(cache), canonical_json(config.model_dump(mode="json")))
-        return ctx.resource(key, lambda: LLM(config, cache, threads=threads))
+        return shard_client(ctx, self.section.llm, self.resources.cpus)
 
     def _llm(self, docs: list[Document], chunks: list[list[Chunk]], per_chunk: dict, per_doc: dict,
              ctx: ShardContext) -> None:

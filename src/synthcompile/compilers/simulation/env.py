@@ -180,6 +180,15 @@ class Environment(ABC):
         made so far with their results; the state is the one before this call), or None."""
         return None
 
+    def pose(self, rng: random.Random, kinds: list[str]) -> tuple[str, Any]:
+        """``(kind, what _task_<kind>(rng) returned)`` for a kind drawn from ``kinds``; a world that
+        cannot pose it (the method returns None) poses the level's other kinds, in order."""
+        first = rng.choice(kinds)
+        for kind in [first, *kinds]:
+            if (out := getattr(self, f"_task_{kind}")(rng)) is not None:
+                return kind, out
+        raise ValueError(f"{self.name} world {self.world} can pose none of {kinds}")
+
     def forbidden_call(self, task: Task) -> tuple[str, dict[str, Any]] | None:
         """A well-formed call that breaks the policy if made first on ``task`` (the tests insert it
         into a good trajectory and expect ``policy_violation``); None if the policy has no such rule."""

@@ -31,7 +31,6 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from synthcompile.compilers.simulation import envs
-from synthcompile import layout
 from synthcompile.compilers.simulation.config import SimulationSection
 from synthcompile.compilers.simulation.env import Task
 from synthcompile.compilers.simulation.episodes import expert_episode, sample_task
@@ -41,7 +40,7 @@ from synthcompile.compilers.simulation.replay import replay
 from synthcompile.compilers.simulation.trajectory import Trajectory, rollout
 from synthcompile.config import hashable
 from synthcompile.journal import run_journaled
-from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
+from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, params_hash, to_table
 from synthcompile.stage import Resources, ShardContext, ShardSpec, Stage, Upstream
 
 VERSION = "1"  # the framework's (rollout, replay, rendering); each environment has its own
@@ -56,13 +55,7 @@ class SimulationStage(Stage):
 
     def __init__(self, section: SimulationSection):
         self.section = section
-        llm = section.model.llm if section.model else None
-        if llm is None:
-            self.resources = Resources(cpus=1)
-        elif llm.backend == "openai":  # waits on a server: many tasks per CPU, many requests each
-            self.resources = Resources(cpus=0.25, concurrency=llm.concurrency)
-        else:  # an in-process model: one task holds the CPUs its torch threads use
-            self.resources = Resources(cpus=float(llm.threads or 2), concurrency=llm.concurrency)
+        self.resources = Resources.for_llm(section.model.llm if section.model else None)
 
     def shaped_by(self) -> Any:
         """What every shard shares; each spec carries its own environment's configuration."""
@@ -138,12 +131,9 @@ class SimulationStage(Stage):
 
     def _by_model(self, spec: ShardSpec, ctx: ShardContext, env_cls) -> Iterator[tuple[int, Trajectory, tuple]]:
         from synthcompile.compilers.simulation.model_policy import ModelPolicy
-        from synthcompile.llm.client import LLM
 
         m = self.section.model
-        cache = ctx.run_root / layout.LLM_CACHE
-        key = ("llm", str(cache), canonical_json(m.llm.model_dump(mode="json")))
-        llm = ctx.resource(key, lambda: LLM(m.llm, cache, threads=max(1, int(self.resources.cpus))))
+        llm = self._llm(ctx)
         policy = ModelPolicy(llm, env_cls, tool_format=m.tool_format, max_tokens=m.max_tokens,
                              temperature=m.temperature)
         tasks = {i: (seed, task) for i, seed, task in self._tasks(spec, ctx, env_cls)}
@@ -208,7 +198,8 @@ class SimulationStage(Stage):
                 who = (None, None)
             elif self.section.model is not None:
                 traj = self._remote_model(remote, task, tools, ctx)
-                who = (self._llm(ctx).name, self._llm(ctx).model)
+                llm = self._llm(ctx)
+                who = (llm.name, llm.model)
             else:
                 ctx.quarantine(line.strip()[:500], "bad task: no calls, and the recipe has no model: to play it",
                                file=str(server.tasks), line=n)
@@ -232,12 +223,9 @@ class SimulationStage(Stage):
             yield to_table(samples)
 
     def _llm(self, ctx: ShardContext):
-        from synthcompile.llm.client import LLM
+        from synthcompile.llm.client import shard_client
 
-        m = self.section.model
-        cache = ctx.run_root / layout.LLM_CACHE
-        key = ("llm", str(cache), canonical_json(m.llm.model_dump(mode="json")))
-        return ctx.resource(key, lambda: LLM(m.llm, cache, threads=max(1, int(self.resources.cpus))))
+        return shard_client(ctx, self.section.model.llm, self.resources.cpus)
 
     def _remote_model(self, remote, task: Task, tools, ctx: ShardContext) -> Trajectory:
         from synthcompile.compilers.simulation.model_policy import ModelPolicy

@@ -330,11 +330,7 @@ class Bank(Environment):
                  2: ["fee_quote", "richest", "total", "can_send"],
                  3: ["transfer", "transfer", "transfer", "transfer", "freeze", "not_owner"],
                  4: ["top_up", "pay_payees", "pay_cheapest"]}[level]
-        first = rng.choice(kinds)
-        for kind in [first, *kinds]:  # a world that cannot pose one kind poses another of the level
-            if (out := getattr(self, f"_task_{kind}")(rng)) is not None:
-                break
-        user, text, params, needed, answer, trap = out
+        kind, (user, text, params, needed, answer, trap) = self.pose(rng, kinds)
         hello = rng.choice([f"I'm {user}. ", f"Hi, this is {user}. ", f"(Customer: {user}) ", f"{user} here. "])
         distractors = {1: 0, 2: 1, 3: 3, 4: 4}[level]
         return Task(self.name, self.world, level, kind, hello + text, {"user": user, **params}, answer,

@@ -318,11 +318,7 @@ class Calendar(Environment):
                  2: ["common_slot", "both_free", "busier", "smallest_room"],
                  3: ["schedule", "book_fixed", "cancel"],
                  4: ["reschedule_book", "reschedule_book", "clear_afternoon"]}[level]
-        first = rng.choice(kinds)
-        for kind in [first, *kinds]:  # a world that cannot pose one kind poses another of the level
-            if (out := getattr(self, f"_task_{kind}")(rng)) is not None:
-                break
-        user, text, params, needed, answer, trap = out
+        kind, (user, text, params, needed, answer, trap) = self.pose(rng, kinds)
         hello = rng.choice([f"I'm {user}. ", f"Hi, it's {user}. ", f"(Acting for {user}) ", f"{user} here. "])
         distractors = {1: 0, 2: 1, 3: 3, 4: 4}[level]
         return Task(self.name, self.world, level, kind, hello + text, {"user": user, **params}, answer,
@@ -787,16 +783,24 @@ class Calendar(Environment):
                     out.append(f"{r['person']} is in {e['event_id']} '{e['title']}' {e['start']}-{e['end']}")
         return out
 
-    def _solve_book_fixed(self, task, p, v) -> Policy:
-        people, day, s, e, room = p["people"], p["day"], p["start"], p["end"], p["room"]
+    def _read_days(self, people: list[str], day: str, first: str, then: str, detailed: bool = False):
+        """``list_events`` of each person (the thinking: ``first``, then ``then``, ``{person}``
+        filled in); returns their results and the reflection on the last one."""
         views, reflect = [], ""
         for i, person in enumerate(people):
             r = yield Call("list_events", {"person": person, "day": day},
-                           (f"Before booking {_hm(s)}-{_hm(e)} I check that everyone is free and working then; "
-                            f"first {person}." if i == 0 else f"Now {person}'s {day}."), reflect=reflect)
+                           (first if i == 0 else then).format(person=person), reflect=reflect)
             views.append(r)
-            reflect = (f"{person} works {r['working_hours']}; events: "
-                       + (", ".join(f"{x['start']}-{x['end']}" for x in r["events"]) or "none") + ".")
+            events = ", ".join(f"{x['event_id']} {x['start']}-{x['end']} (by {x['organiser']})" if detailed
+                               else f"{x['start']}-{x['end']}" for x in r["events"])
+            reflect = f"{person} works {r['working_hours']}; events: {events or 'none'}."
+        return views, reflect
+
+    def _solve_book_fixed(self, task, p, v) -> Policy:
+        people, day, s, e, room = p["people"], p["day"], p["start"], p["end"], p["room"]
+        views, reflect = yield from self._read_days(
+            people, day, f"Before booking {_hm(s)}-{_hm(e)} I check that everyone is free and working then; "
+                         "first {person}.", f"Now {{person}}'s {day}.")
         sched = yield Call("room_schedule", {"room": room, "day": day},
                            f"And whether {room} is big enough and free then.", reflect=reflect)
         problems = self._day_check(views, s, e)
@@ -831,15 +835,9 @@ class Calendar(Environment):
 
     def _solve_reschedule_book(self, task, p, v) -> Policy:
         people, day, s, e, user = p["people"], p["day"], p["start"], p["end"], p["user"]
-        views, reflect = [], ""
-        for i, person in enumerate(people):
-            r = yield Call("list_events", {"person": person, "day": day},
-                           (f"I start by checking everyone's {day} around {_hm(s)}-{_hm(e)}: {person} first."
-                            if i == 0 else f"Next, {person}."), reflect=reflect)
-            views.append(r)
-            reflect = (f"{person} works {r['working_hours']}; events: "
-                       + (", ".join(f"{x['event_id']} {x['start']}-{x['end']} (by {x['organiser']})"
-                                    for x in r["events"]) or "none") + ".")
+        views, reflect = yield from self._read_days(
+            people, day, f"I start by checking everyone's {day} around {_hm(s)}-{_hm(e)}: {{person}} first.",
+            "Next, {person}.", detailed=True)
         clashes = {x["event_id"]: x for r in views for x in r["events"]
                    if _minutes(x["start"]) < e and s < _minutes(x["end"])}
         foreign = [x for x in clashes.values() if x["organiser"] != user]
