@@ -263,7 +263,8 @@ def flywheel(
     else:
         llm = LLM(sim.model.llm, out_dir / "llm-cache.sqlite")
         policies = {name: ModelPolicy(llm, envs.get(name), tool_format=sim.model.tool_format,
-                                      max_tokens=sim.model.max_tokens, temperature=sim.model.temperature)
+                                      max_tokens=sim.model.max_tokens, temperature=sim.model.temperature,
+                                      max_turns=sim.model.max_turns)
                     for name in levels}
 
         class ByEnv:  # one policy per environment, behind one interface

@@ -115,6 +115,7 @@ def test_the_embedded_model_as_the_policy(tmp_path):
     path = tmp_path / "local.yaml"
     path.write_text("name: local-policy\nseed: 2\nsimulation:\n  environments: {files: {count: 1, levels: [1]}}\n"
                     "  model:\n    llm: {backend: local, concurrency: 1}\n    attempts: 1\n    max_tokens: 96\n"
+                    "    max_turns: 4\n"
                     "curate: null\nexport: null\naudit: null\n")
     out = tmp_path / "run"
     with LocalExecutor(1) as ex:

@@ -56,6 +56,8 @@ class ModelPolicyConfig(StrictModel):
                             "the server's tool calling (backend openai)")
     temperature: float = Field(0.7, ge=0, le=2, description="sampling temperature of every attempt")
     max_tokens: PositiveInt = Field(384, description="per model turn")
+    max_turns: PositiveInt = Field(16, description="model turns per attempt (calls and messages); an attempt "
+                                                   "cut off there fails replay")
 
     @model_validator(mode="after")
     def _format(self) -> "ModelPolicyConfig":

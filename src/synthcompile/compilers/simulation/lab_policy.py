@@ -40,14 +40,14 @@ def parse_turn(text: str) -> tuple[str, tuple[str, Any] | None, str]:
 class LabPolicy:
     """Greedy decoding of a lab model (``lab train``'s ``out/model``: weights and tokenizer)."""
 
-    def __init__(self, model_dir: str | Path, *, max_new_tokens: int = 160):
+    def __init__(self, model_dir: str | Path, *, max_new_tokens: int = 160, max_turns: int = 16):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.torch = torch
         self.model = AutoModelForCausalLM.from_pretrained(model_dir).eval()
         self.tok = AutoTokenizer.from_pretrained(model_dir)
-        self.max_new_tokens = max_new_tokens
+        self.max_new_tokens, self.max_turns = max_new_tokens, min(max_turns, MAX_CALLS)
         self.context = int(getattr(self.model.config, "max_position_embeddings", 2048))
 
     def _continue(self, text: str) -> str:
@@ -74,7 +74,7 @@ class LabPolicy:
             messages=opening, tools=[specs[n].as_openai() for n in task.tools], add_generation_prompt=False,
             bos_token="", eos_token="")
         text, traj = head, Trajectory(task)
-        for _ in range(MAX_CALLS + 1):
+        for _ in range(self.max_turns):
             turn = self._continue(text)
             thought, call, kept = parse_turn(turn)
             if call is None:

@@ -68,9 +68,9 @@ class ModelPolicy:
     """One model, one environment: :meth:`episode` runs a task to its end against ``tools``."""
 
     def __init__(self, llm: Any, env_cls: type[Environment], *, tool_format: str = "text",
-                 max_tokens: int = 384, temperature: float = 0.7):
+                 max_tokens: int = 384, temperature: float = 0.7, max_turns: int = 16):
         self.llm, self.env_cls, self.tool_format = llm, env_cls, tool_format
-        self.max_tokens, self.temperature = max_tokens, temperature
+        self.max_tokens, self.temperature, self.max_turns = max_tokens, temperature, min(max_turns, MAX_CALLS)
 
     def _opening(self, task: Task) -> list[tuple[str, ...]]:
         specs = self.env_cls.specs()
@@ -94,7 +94,7 @@ class ModelPolicy:
         (``user``: the simulated user of a multi-turn task), whose reply comes back as a user turn."""
         messages = self._opening(task)
         traj = Trajectory(task)
-        for turn in range(MAX_CALLS + 1):
+        for turn in range(self.max_turns):
             req = self.llm.request(messages=messages, max_tokens=self.max_tokens, temperature=self.temperature,
                                    seed=seed + turn, stop=("</tool_call>",) if self.tool_format == "text" else (),
                                    tools=self._tools_json(task))
@@ -117,7 +117,7 @@ class ModelPolicy:
             traj.steps.append(Step(think, name, arguments if isinstance(arguments, dict) else {"_": arguments},
                                    result))
             messages += self._turns(text, name, arguments, result, turn)
-        return traj  # cut off: replay fails it as too_many_calls
+        return traj  # cut off without an answer: replay fails it
 
     def _turns(self, text: str, name: str, arguments: Any, result: dict, turn: int) -> list[tuple[str, ...]]:
         payload = json.dumps(result, ensure_ascii=False)

@@ -135,7 +135,7 @@ class SimulationStage(Stage):
         m = self.section.model
         llm = self._llm(ctx)
         policy = ModelPolicy(llm, env_cls, tool_format=m.tool_format, max_tokens=m.max_tokens,
-                             temperature=m.temperature)
+                             temperature=m.temperature, max_turns=m.max_turns)
         tasks = {i: (seed, task) for i, seed, task in self._tasks(spec, ctx, env_cls)}
 
         async def attempt(item: tuple[int, int]) -> dict:
@@ -233,7 +233,7 @@ class SimulationStage(Stage):
 
         m = self.section.model
         policy = ModelPolicy(self._llm(ctx), remote, tool_format=m.tool_format, max_tokens=m.max_tokens,
-                             temperature=m.temperature)
+                             temperature=m.temperature, max_turns=m.max_turns)
         return worker_loop().run_until_complete(policy.episode(task, _Lenient(tools), seed=task.world))
 
     def _sample(self, env_cls, traj: Trajectory, split: str, seed: int, p_hash: str, who: tuple) -> Sample:
