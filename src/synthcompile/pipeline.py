@@ -45,6 +45,8 @@ def build(recipe: RecipeBase, out: str | Path, executor: Executor, *, recipe_fil
     ``gates`` is false (the CLI runs them itself, after writing the summary and the report)."""
     run = RunDir(out)
     info = {"name": recipe.name, "hash": recipe.content_hash(), "seed": recipe.seed}
+    if recipe_file is not None:  # where its relative seed paths point: the run's copy is read from there
+        info["dir"] = str(Path(recipe_file).resolve().parent)
     stages = stages_for(recipe)
     _check_rebuild(rebuild, [s.name for s in stages])
     run.prepare(info["hash"], recipe_file, overwrite=overwrite)

@@ -77,15 +77,18 @@ def recipe_model() -> type[RecipeBase]:
 Recipe = recipe_model()  # the built-in components' recipe (a test's toy compiler gets its own)
 
 
-def load_recipe(path: str | Path, *, seed: int | None = None) -> RecipeBase:
-    """Read and validate a recipe; raise :class:`RecipeErrors` with located messages."""
+def load_recipe(path: str | Path, *, seed: int | None = None, base_dir: str | Path | None = None) -> RecipeBase:
+    """Read and validate a recipe; raise :class:`RecipeErrors` with located messages.
+
+    Seed paths are relative to ``base_dir``, by default the recipe's own folder (a run's copy
+    of its recipe passes the folder the original was read from)."""
     data, lines = read_yaml(path, "recipe", "name, seed, logic, ...")
     file = str(path)
     if seed is not None:
         data["seed"] = seed
     model = recipe_model()
     try:  # strict: `count: true` or `count: "10"` is an error, not 1 or 10
-        recipe = model.model_validate(data, strict=True, context={"base_dir": Path(path).parent})
+        recipe = model.model_validate(data, strict=True, context={"base_dir": Path(base_dir or Path(path).parent)})
     except ValidationError as exc:
         raise RecipeErrors(errors_from_validation(exc, model=model, file=file, lines=lines)) from None
     problems: list[RecipeError] = []

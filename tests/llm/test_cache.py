@@ -89,6 +89,36 @@ def writer(path: str, who: str, n: int, start_at: float) -> None:
     cache.close()
 
 
+def test_switching_to_wal_retries_a_lock_reported_at_once(tmp_path):
+    """Seen in CI: a worker opening the run's cache got "database is locked" from
+    ``PRAGMA journal_mode=WAL`` while another process had the file (SQLite reports some WAL locks
+    without calling the busy handler). The switch is retried; other errors are not."""
+    from synthcompile.llm.cache import _wal
+
+    class Flaky:  # a real connection that meets the lock ``times`` times first
+        def __init__(self, name: str, times: int):
+            self.real, self.times = sqlite3.connect(tmp_path / name, isolation_level=None), times
+
+        def execute(self, sql):
+            if sql.endswith("=WAL") and self.times:
+                self.times -= 1
+                raise sqlite3.OperationalError("database is locked")
+            return self.real.execute(sql)
+
+    flaky = Flaky("a.sqlite", 2)
+    _wal(flaky)
+    assert flaky.times == 0 and flaky.real.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # gives up after its wait
+        _wal(Flaky("b.sqlite", 10**9), wait=0.05)
+
+    class Broken(Flaky):
+        def execute(self, sql):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _wal(Broken("c.sqlite", 0))
+
+
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "run.sqlite"
     RequestCache(path).close()  # created (and in WAL mode) before either writer starts

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 import torch
 from tokenizers import Tokenizer
 
+from synthcompile import layout
 from synthcompile.errors import RecipeError, UserError
 from synthcompile.lab.data import SEEN
 from synthcompile.verifiers import Verifiers as RecipeVerifiers
@@ -38,8 +39,12 @@ class Verifiers(RecipeVerifiers):
         from synthcompile.recipe import load_recipe
 
         path = Path(run) / "recipe.yaml"
+        try:  # relative seed paths point next to the recipe the run was built from
+            base = json.loads((Path(run) / layout.MANIFEST).read_text()).get("recipe", {}).get("dir")
+        except (OSError, ValueError):
+            base = None
         try:
-            recipe = load_recipe(path)
+            recipe = load_recipe(path, base_dir=base)
         except RecipeError as exc:
             raise UserError(f"cannot rebuild the verifiers from {path}: {exc}") from None
         super().__init__(recipe)

@@ -37,6 +37,24 @@ def _corrupt(path: Path, exc: sqlite3.DatabaseError) -> CacheCorrupt:
                         f"cache (its requests will be sent again)")
 
 
+def _wal(conn: sqlite3.Connection, wait: float = 60.0) -> None:
+    """Switch a database to WAL. Setting the journal mode takes an exclusive lock and SQLite
+    answers "database is locked" at once, without the busy timeout, while another process opens
+    or writes the same file (two workers starting on one cache): so retry, as the timeout would."""
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 class _Db:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +62,7 @@ class _Db:
         # autocommit (isolation_level=None): each INSERT is its own transaction, durable at once
         self.conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: survives a killed process
             # SQLite checkpoints the WAL inside a commit every 1,000 pages, which doubles a put's
             # cost on the request path; every 10,000 pages (a WAL of up to ~40 MB) halves that

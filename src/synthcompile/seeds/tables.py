@@ -18,9 +18,19 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation, canonical_date, canonical_value
+from synthcompile.located import suggest
 from synthcompile.seeds.labels import label_from_name
 
 FORMATS = ("jsonl", "csv", "parquet")
+# The columns each table may have. Any other is a mistake to report (a misspelt "value_type"
+# silently ignored would retype a relation), unless the recipe maps it (``columns:``).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "entities": ("id", "name", "type", "aliases", "pronoun", "article"),
+    "triples": ("subject", "relation", "object"),
+    "relations": ("name", "label", "inverse", "cardinality", "value", "templates", "questions",
+                  "inverse_questions", "timeline", "form", "article"),
+}
+Columns = dict[str, str | None]  # a table's column -> ours, or None: read but ignored
 
 
 def detect_format(path: Path, fmt: str = "auto") -> str:
@@ -34,18 +44,54 @@ def detect_format(path: Path, fmt: str = "auto") -> str:
     raise ValueError(f"{path}: cannot tell the format from the extension (give format: jsonl, csv or parquet)")
 
 
-def read_rows(path: Path, fmt: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict | None, str | None]]:
+def read_rows(path: Path, fmt: str, required: tuple[str, ...], known: tuple[str, ...] | None = None,
+              columns: Columns | None = None) -> Iterator[tuple[int, dict | None, str | None]]:
     """Yield (line, row, None) for good rows and (line, raw, reason) for bad ones.
 
     ``line`` is the 1-based line of a JSONL or CSV file, or the 1-based row of a Parquet file.
+    ``columns`` renames a table's columns to ours (None drops one); with ``known``, a row with
+    any other column is bad (JSONL rows may differ: :func:`check_columns` reads only the first).
     """
     reader = {"jsonl": _jsonl_rows, "csv": _csv_rows, "parquet": _parquet_rows}[fmt]
+    columns = columns or {}
     for line, row, reason in reader(path):
         if reason is None:
+            if columns:
+                row = {columns.get(k, k): v for k, v in row.items() if columns.get(k, k) is not None}
+            unknown = [c for c in row if c not in known] if known is not None else []
             missing = [c for c in required if row.get(c) in (None, "")]
-            if missing:
+            if unknown:
+                reason = f"unknown column {unknown[0]!r}{suggest(unknown[0], known)}"
+            elif missing:
                 reason = f"missing column: {', '.join(missing)}"
         yield line, row, reason
+
+
+def header(path: Path, fmt: str) -> tuple[int, list[str]]:
+    """(line, column names) of a table: the CSV header, the first JSONL object's keys, the
+    Parquet schema. (1, []) for an empty table or a first JSONL line that is not an object."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return 1, list(pq.ParquetFile(path).schema_arrow.names)
+    if fmt == "csv":
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            return 1, [h.strip() for h in next(csv.reader(f), [])]
+    for line, row, reason in _jsonl_rows(path):
+        return line, ([] if reason else list(row))
+    return 1, []
+
+
+def check_columns(path: Path, fmt: str, table: str, columns: Columns | None = None) -> tuple[int, str] | None:
+    """(line, message) for the first column of ``table`` that is neither ours nor mapped."""
+    columns = columns or {}
+    line, names = header(path, fmt)
+    for name in names:
+        if name not in columns and name not in COLUMNS[table]:
+            hint = suggest(name, COLUMNS[table]) or f" (columns: {', '.join(COLUMNS[table])})"
+            return line, (f"unknown column {name!r}{hint}; rename it, or map it in the recipe's "
+                          f"columns: {{{table}: {{{name}: <column or null>}}}}")
+    return None
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
@@ -109,15 +155,21 @@ def _split_list(value: Any) -> tuple[str, ...]:
 
 
 def load_graph(entities: str | Path, triples: str | Path, relations: str | Path | None = None,
-               fmt: str = "auto") -> LoadResult:
+               fmt: str = "auto", columns: dict[str, Columns] | None = None) -> LoadResult:
     """Read a graph from its tables; bad rows are set aside with their reasons, never fatal.
 
     Bad rows come out file by file (entities, relations, triples), each file in line order.
+    ``columns`` maps each table's own column names to ours (``{"entities": {"label": "name"}}``).
     """
     result = LoadResult(Graph())
     graph, bad = result.graph, result.bad
+    columns = columns or {}
+
+    def rows(path: Path, table: str, required: tuple[str, ...]):
+        return read_rows(path, detect_format(path, fmt), required, COLUMNS[table], columns.get(table))
+
     epath = Path(entities)
-    for line, row, reason in read_rows(epath, detect_format(epath, fmt), ("id", "name")):
+    for line, row, reason in rows(epath, "entities", ("id", "name")):
         if reason is None:
             try:
                 graph.add_entity(Entity(id=str(row["id"]), name=str(row["name"]).strip(),
@@ -131,11 +183,10 @@ def load_graph(entities: str | Path, triples: str | Path, relations: str | Path 
         bad.append(BadRow(str(epath), line, reason, row))
 
     tpath = Path(triples)
-    tformat = detect_format(tpath, fmt)
     required = ("subject", "relation", "object")
     if relations is not None:
         rpath = Path(relations)
-        for line, row, reason in read_rows(rpath, detect_format(rpath, fmt), ("name",)):
+        for line, row, reason in rows(rpath, "relations", ("name",)):
             if reason is None:
                 try:
                     graph.add_relation(relation_from_row(row))
@@ -144,11 +195,11 @@ def load_graph(entities: str | Path, triples: str | Path, relations: str | Path 
                     reason = str(exc)
             bad.append(BadRow(str(rpath), line, reason, row))
     else:
-        good = (row for _, row, reason in read_rows(tpath, tformat, required) if reason is None)
+        good = (row for _, row, reason in rows(tpath, "triples", required) if reason is None)
         for rel in infer_relations(graph, good):
             graph.add_relation(rel)
 
-    for line, row, reason in read_rows(tpath, tformat, required):
+    for line, row, reason in rows(tpath, "triples", required):
         if reason is None:
             try:
                 graph.add_triple(str(row["subject"]), str(row["relation"]), row["object"])

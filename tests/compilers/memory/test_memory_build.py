@@ -252,8 +252,8 @@ def test_a_graph_with_no_good_rows_still_records_its_quarantine(tmp_path):
     (tmp_path / "e.csv").write_text("id,label\nx,Nameless\n")  # no 'name' column: every row bad
     (tmp_path / "t.csv").write_text("subject,relation,object\nx,knows,y\n")
     recipe = tmp_path / "kg.yaml"
-    recipe.write_text("name: empty\nmemory:\n  seed:\n    triples: {entities: e.csv, triples: t.csv}\n"
-                      "  max_quarantined: 1\n")
+    recipe.write_text("name: empty\nmemory:\n  seed:\n    triples: {entities: e.csv, triples: t.csv, "
+                      "columns: {entities: {label: null}}}\n  max_quarantined: 1\n")
     root = _build(recipe, tmp_path / "run")
     assert _rows(root) == []
     lines = (root / "work" / "memory" / "quarantine" / "entities-00000.jsonl").read_text().splitlines()
@@ -356,3 +356,71 @@ def test_answer_leads_are_checked(tmp_path, leads):
     recipe.write_text(RECIPE.replace("  questions: {", f"  questions: {{answer_leads: {leads}, "))
     with pytest.raises(RecipeError, match="answer_leads"):
         load_recipe(recipe)
+
+
+def _table_graph(tmp_path: Path, relations: list[dict]) -> Path:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "e.jsonl").write_text("".join(json.dumps(e) + "\n" for e in [
+        {"id": "ada", "name": "Ada Lovelace", "type": "person"}, {"id": "lon", "name": "London", "type": "city"}]))
+    (data / "t.jsonl").write_text(json.dumps({"subject": "ada", "relation": "born_in", "object": "lon"}) + "\n")
+    (data / "r.jsonl").write_text("".join(json.dumps(r) + "\n" for r in relations))
+    recipe = tmp_path / "recipes" / "kg.yaml"
+    recipe.parent.mkdir(exist_ok=True)
+    recipe.write_text("name: kg\nseed: 1\nmemory:\n  seed:\n    triples:\n      entities: ../data/e.jsonl\n"
+                      "      triples: ../data/t.jsonl\n      relations: ../data/r.jsonl\n"
+                      "  probes: {entity_holdout: 0}\n")
+    return recipe
+
+
+def test_an_unknown_seed_column_is_a_located_error_unless_mapped(tmp_path):
+    recipe = _table_graph(tmp_path, [{"name": "born_in", "label": "place of birth", "value_type": "entity"}])
+    with pytest.raises(RecipeError) as err:
+        load_recipe(recipe)
+    assert "r.jsonl:1: unknown column 'value_type' (did you mean 'value'?)" in str(err.value)
+    recipe.write_text(recipe.read_text().replace(
+        "  probes:", "      columns: {relations: {value_type: value}}\n  probes:"))
+    rows = _rows(_build(recipe, tmp_path / "run"))
+    assert rows and any("London" in r["text"] for r in rows)
+    recipe.write_text(recipe.read_text().replace("value_type: value", "value_type: valu"))
+    with pytest.raises(RecipeError, match=r"kg.yaml:\d+: memory.seed.triples.columns: .*did you mean 'value'"):
+        load_recipe(recipe)
+
+
+def test_a_jsonl_row_with_an_unknown_column_is_quarantined_with_the_suggestion(tmp_path):
+    from synthcompile.seeds.tables import load_graph
+
+    data = tmp_path
+    (data / "e.jsonl").write_text(json.dumps({"id": "a", "name": "A"}) + "\n" +
+                                  json.dumps({"id": "b", "name": "B", "typ": "city"}) + "\n")
+    (data / "t.jsonl").write_text(json.dumps({"subject": "a", "relation": "knows", "object": "b"}) + "\n")
+    result = load_graph(data / "e.jsonl", data / "t.jsonl")
+    assert [(b.line, b.reason) for b in result.bad][:1] == [(2, "unknown column 'typ' (did you mean 'type'?)")]
+
+
+def test_the_bytes_do_not_depend_on_where_the_recipe_is_read_from(tmp_path, monkeypatch):
+    """Seed files count by their content: a relative and an absolute recipe path, or the same
+    seed in another folder, give the same bytes."""
+    recipe = _table_graph(tmp_path, [{"name": "born_in", "label": "place of birth"}])
+    one = _build(recipe, tmp_path / "one")
+    moved = tmp_path / "elsewhere"
+    moved.mkdir()
+    (moved / "data").mkdir()
+    for f in ("e.jsonl", "t.jsonl", "r.jsonl"):
+        (moved / "data" / f).write_bytes((tmp_path / "data" / f).read_bytes())
+    (moved / "recipes").mkdir()
+    (moved / "recipes" / "kg.yaml").write_text(recipe.read_text())
+    monkeypatch.chdir(moved)
+    two = _build(Path("recipes/kg.yaml"), tmp_path / "two")
+    assert _bytes(one) and _bytes(one) == _bytes(two)
+
+
+def test_the_lab_rebuilds_the_verifiers_of_a_recipe_with_relative_seed_paths(tmp_path, monkeypatch):
+    from synthcompile.lab.probe import Verifiers
+
+    recipe = _table_graph(tmp_path, [{"name": "born_in", "label": "place of birth"}])
+    root = _build(recipe, tmp_path / "runs" / "kg")  # its copy's "../data" is not the seed's folder
+    monkeypatch.chdir(root)
+    question = next(r for r in _rows(root) if r["answer"] == "London")
+    assert Verifiers(root).verify(question, "Answer: London").passed
+    assert not Verifiers(root).verify(question, "Answer: Paris").passed

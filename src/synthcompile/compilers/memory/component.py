@@ -8,6 +8,31 @@ from synthcompile.compilers.memory.config import MemoryKind, MemorySection, Memo
 from synthcompile.components import Component
 
 
+def _check(section: MemorySection, file: str, lines: dict, loc: tuple) -> list:
+    """A seed table's columns, read from its header: a misnamed column is an error at the table's
+    own line, before any row is quarantined for it."""
+    from pathlib import Path
+
+    from synthcompile.errors import RecipeError
+    from synthcompile.seeds.tables import check_columns, detect_format
+
+    t = section.seed.triples
+    if t is None:
+        return []
+    problems = []
+    for table in ("entities", "triples", "relations"):
+        path = getattr(t, table)
+        if path is None:
+            continue
+        try:
+            found = check_columns(Path(path), detect_format(Path(path), t.format), table, t.columns.get(table))
+        except (OSError, ValueError) as exc:  # unreadable: the loader quarantines what it can
+            found = (None, f"cannot read its columns: {exc}")
+        if found:
+            problems.append(RecipeError(found[1], file=str(path), line=found[0]))
+    return problems
+
+
 def _stages(section: MemorySection, recipe: Any) -> list:
     from synthcompile.compilers.memory.stage import MemoryStage
 
@@ -82,6 +107,6 @@ def _gate(run: Any, section: MemorySection) -> None:
 
 
 COMPONENT = Component(
-    name="memory", kind="compiler", config=MemorySection, stages=_stages, verifier=_verifier,
+    name="memory", kind="compiler", config=MemorySection, stages=_stages, check=_check, verifier=_verifier,
     catalogue=_catalogue, describe=_describe, gate=_gate,
     description="facts of a knowledge graph -> varied repetitions and multi-hop questions")

@@ -38,8 +38,24 @@ class TriplesSeed(StrictModel):
     relations: str | None = Field(None, description="relations table (name, label, inverse, "
                                                     "cardinality, value); default: inferred")
     format: Literal["auto", "jsonl", "csv", "parquet"] = Field("auto", description="default: by extension")
+    columns: dict[Literal["entities", "triples", "relations"], dict[str, str | None]] = Field(
+        default_factory=dict, description="a table's own column names -> ours, null to ignore one "
+        "(e.g. {entities: {label: name, description: null}}); any other unknown column is an error")
 
     _files = field_validator("entities", "triples", "relations")(seed_file)
+
+    @field_validator("columns")
+    @classmethod
+    def _ours(cls, columns: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str | None]]:
+        from synthcompile.located import suggest
+        from synthcompile.seeds.tables import COLUMNS
+
+        for table, mapping in columns.items():
+            for theirs, ours in mapping.items():
+                if ours is not None and ours not in COLUMNS[table]:
+                    raise ValueError(f"{table}.{theirs}: {ours!r} is not a column of the {table} table"
+                                     f"{suggest(ours, COLUMNS[table]) or ' (' + ', '.join(COLUMNS[table]) + ')'}")
+        return columns
 
 
 class WikidataSeed(StrictModel):

@@ -33,7 +33,7 @@ def load_seed(seed: MemorySeed, recipe_seed: int) -> LoadResult:
         from synthcompile.seeds.tables import load_graph
 
         t = seed.triples
-        return load_graph(t.entities, t.triples, t.relations, t.format)
+        return load_graph(t.entities, t.triples, t.relations, t.format, t.columns)
     if seed.wikidata:
         from synthcompile.seeds.wikidata import load_wikidata
 

@@ -29,6 +29,7 @@ from synthcompile.compilers.memory.graphs import load_seed, loaded_graph, why_mi
 from synthcompile.compilers.memory.probes import find_leaks
 from synthcompile.compilers.memory.verbalise import verify_document
 from synthcompile.compilers.memory.config import MemorySection
+from synthcompile.config import hashable
 from synthcompile.sample import Sample, SAMPLE_SCHEMA, Verdict, normalise_text, params_hash, to_table
 from synthcompile.seeds.kg import Graph
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream, range_specs
@@ -53,7 +54,9 @@ class MemoryStage(Stage):
     def __init__(self, section: MemorySection, recipe_seed: int):
         self.section = section
         self.recipe_seed = recipe_seed
-        self.params_hash = params_hash(section.model_dump(mode="json"))
+        # Seed files by their content, not their path: the same recipe read from another
+        # directory (or a copied seed) gives the same bytes, and a resume there cannot mix two.
+        self.params_hash = params_hash(hashable(section))
 
     def plan(self, upstream: Upstream) -> list[ShardSpec]:
         loaded = loaded_graph(self.section.seed, self.recipe_seed)
