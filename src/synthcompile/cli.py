@@ -342,6 +342,44 @@ def banks(
     out.print(f"written: {out_file} ({len(rows)} relations): name it as memory.seed.triples.relations")
 
 
+@app.command()
+def grammar(
+    recipe: Annotated[Path, typer.Argument(help="a recipe with a memory section (its graph)")],
+    per_template: Annotated[int, typer.Option(min=1, help="facts rendered per template")] = 5,
+    json_out: Annotated[bool, typer.Option("--json", help="every template's row as JSON lines")] = False,
+    fail: Annotated[bool, typer.Option(help="exit 1 when any template is flagged")] = False,
+):
+    """Which templates of RECIPE's graph read badly: every statement, question and inverse
+    question of every relation rendered on the graph's own facts and grammar-checked
+    (docs/memory.md). Run it before training on a new graph."""
+    from synthcompile.compilers.memory.grammar import report
+    from synthcompile.compilers.memory.graphs import load_seed
+    from synthcompile.recipe import load_recipe
+
+    r = load_recipe(recipe)
+    if r.memory is None:
+        raise UserError(f"{recipe}: grammar needs a memory section (the graph whose templates to check)")
+    rows = report(load_seed(r.memory.seed, r.seed).graph, per_template=per_template, seed=r.seed)
+    flagged = [row for row in rows if row.flagged]
+    if json_out:
+        for row in rows:
+            print(json.dumps(row.as_dict(), ensure_ascii=False))
+    else:
+        table = Table(title="templates that read badly", title_justify="left")
+        for col in ("relation", "bank", "flagged", "problem", "example"):
+            table.add_column(col)
+        for row in flagged:
+            table.add_row(row.relation, row.bank, f"{row.flagged}/{row.checked}", next(iter(row.problems)), row.example)
+        if flagged:
+            out.print(table)
+        sentences = sum(row.checked for row in rows)
+        out.print(f"{len(flagged)} of {len(rows)} templates flagged; {sum(row.flagged for row in rows)} of "
+                  f"{sentences:,} sentences (override a relation's phrasings in its relations table: "
+                  "templates, questions, inverse_questions)")
+    if fail and flagged:
+        raise typer.Exit(1)
+
+
 @app.command("list")
 def list_families():
     """What each compiler can compile (families, levels, parameters), and the other components."""

@@ -13,22 +13,12 @@ full country list ordered by ISO alpha-3 code (whatever ``regions`` keeps), so i
 
 from __future__ import annotations
 
-import re
 
 from synthcompile.errors import UserError
 from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation
+from synthcompile.seeds.names import name_article
 
 SOURCE = "countryinfo+pycountry"
-
-# Names said with "the" in running text: "the United Kingdom", "the Isle of Man", "the Gambia".
-_THE = re.compile(r"^(United|Republic|Kingdom|Federated|Holy|Commonwealth|Democratic)\b|\bof\b|"
-                  r"\b(Republic|Islands|Isles|States|Emirates|Kingdom|Netherlands|Bahamas|Philippines|"
-                  r"Gambia|Maldives|Comoros|Seychelles|Territory|Lands)$|^(Americas|Caribbean)$")
-
-
-def _article(name: str) -> str:
-    return "the" if _THE.search(name) and "," not in name and not name.startswith("The ") else ""
-
 
 _PLACE = ("{s} is in {o}.", "{s} lies in {o}.", "{s} belongs to {o}.", "{o} is the {label} of {s}.",
           "{s} is located in {o}.", "{s} is part of {o}.", "{s} is found in {o}.", "{s} is situated in {o}.")
@@ -125,7 +115,7 @@ def load_real_world(regions: list[str] | None = None) -> LoadResult:
 
     def entity(eid: str, name: str, kind: str, aliases: tuple[str, ...] = ()) -> str:
         if eid not in graph.entities:
-            article = "the" if kind == "currency" else "" if kind in ("city", "language") else _article(name)
+            article = "the" if kind == "currency" else "" if kind in ("city", "language") else name_article(name)
             graph.add_entity(Entity(eid, name, kind, aliases, pronoun="it" if kind == "country" else None,
                                     article=article))
         return eid

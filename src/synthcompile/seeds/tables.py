@@ -20,6 +20,7 @@ from typing import Any, Iterator
 from synthcompile.seeds.kg import BadRow, Entity, Graph, LoadResult, Relation, canonical_date, canonical_value
 from synthcompile.located import suggest
 from synthcompile.seeds.labels import label_from_name
+from synthcompile.seeds.names import name_article
 
 FORMATS = ("jsonl", "csv", "parquet")
 # The columns each table may have. Any other is a mistake to report (a misspelt "value_type"
@@ -141,6 +142,14 @@ def _parquet_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
             yield line, row, None
 
 
+def _article(row: dict) -> str:
+    """The row's own article ("none" for none), else "the" where the name needs one."""
+    given = str(row.get("article") or "").strip()
+    if given:
+        return "" if given.lower() in ("none", "-") else given
+    return "" if row.get("pronoun") in ("he", "she") else name_article(str(row["name"]))
+
+
 def _split_list(value: Any) -> tuple[str, ...]:
     """A list column: a real list (JSONL, Parquet) or ``a|b|c`` (CSV)."""
     if value is None:
@@ -176,7 +185,7 @@ def load_graph(entities: str | Path, triples: str | Path, relations: str | Path 
                                         type=str(row.get("type") or "entity"),
                                         aliases=_split_list(row.get("aliases")),
                                         pronoun=row.get("pronoun") or None,
-                                        article=str(row.get("article") or "").strip()))
+                                        article=_article(row)))
                 continue
             except ValueError as exc:
                 reason = str(exc)

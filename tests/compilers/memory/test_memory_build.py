@@ -175,6 +175,14 @@ def test_leak_check_finds_a_planted_leak(built, tmp_path):
     assert find_leaks(train + [f"Q: {probe}\nA: something"], [probe]) == {normalise_text(probe)}
 
 
+def test_leak_check_matches_whole_words_only():
+    from synthcompile.compilers.memory.probes import find_leaks
+
+    probe = "Complete the fact: Won is the currency of"  # a question with no final mark
+    assert find_leaks(["Complete the fact: Won is the currency of Korea."], [probe]) == {normalise_text(probe)}
+    assert find_leaks(["Complete the fact: Won is the currency offered."], [probe]) == set()
+
+
 def test_same_bytes_for_one_or_two_workers_and_resume(built, tmp_path):
     recipe, root = built
     two = _build(recipe, tmp_path / "two", workers=2)

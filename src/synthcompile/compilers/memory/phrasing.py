@@ -14,10 +14,14 @@ read as one :class:`Form`, and each form has its own statement and question bank
 | ``event`` | "founded" (with dates) | "The date on which X was founded is 1850." |
 
 Only ``noun`` labels can be chained ("the country of X's place of birth") or compared.
-Plurals come from ``pluralizer`` ("people", "currencies", "headquarters"). "a" or "an" and telling
-a verb from a noun or participle are done by hand, from word shapes and short lists: ``inflect``
-knows articles, but its import takes seconds in every worker process (typeguard instruments it),
-no tagger ships without model downloads, and labels are a few words long.
+Plurals come from ``pluralizer`` ("people", "currencies", "headquarters"). "a" or "an" are done
+by hand (``inflect`` knows them, but its import takes seconds in every worker: typeguard
+instruments it). Where word shapes cannot tell a verb from a noun ("speaks", "language
+spoken", "children"), lemminflect's lexicon does; it loads in ~1.5 s, so only the labels that
+need it pay for it (a graph with its own phrasings never does). A noun followed by a participle
+("language spoken", "award received") is said without "of" ("For France, one language spoken
+is Breton"), and a plural noun label ("children") is said in the singular ("one child of X").
+:mod:`grammar` checks the result on a graph's own facts (``synthcompile grammar RECIPE``).
 """
 
 from __future__ import annotations
@@ -30,14 +34,19 @@ import re
 from pluralizer import Pluralizer
 
 from synthcompile.seeds.kg import Entity, Relation
+from synthcompile.seeds.labels import label_from_name
 
 _PLURAL = Pluralizer()
-PREPOSITIONS = frozenset({"with", "of", "in", "at", "by", "on", "from", "to", "for", "as", "into", "under"})
+PREPOSITIONS = frozenset({"with", "of", "in", "at", "by", "on", "from", "to", "for", "as", "into", "under",
+                          "after", "about", "against", "over", "near", "through", "within", "via", "above"})
 # Participles said with "is": "X is located in Y" (others ending in -ed are past tense verbs:
 # "X collaborated with Y"); any -ed/-en word before "by" is one too ("founded by").
 _PARTICIPLES = frozenset({"born", "made", "located", "based", "educated", "named", "founded", "owned",
                           "situated", "headquartered", "employed", "buried", "married", "known",
-                          "used", "affiliated", "listed", "registered", "positioned", "contained"})
+                          "used", "affiliated", "listed", "registered", "positioned", "contained",
+                          "influenced", "discovered", "written", "directed", "produced", "designed",
+                          "created", "painted", "composed", "published", "performed", "followed",
+                          "preceded", "replaced", "succeeded", "operated", "developed", "inspired"})
 _DETERMINERS = frozenset({"a", "an", "the", "its", "his", "her", "their", "some", "no", "one"})
 # Nouns said without an article in "X is part of Y", "X takes part in Y".
 _BARE = frozenset({"part", "place", "care", "charge", "note", "advantage", "notice", "use"})
@@ -75,8 +84,41 @@ def plural(noun: str) -> str:
 
 
 def _head(words: list[str]) -> int:
-    """Where the head noun of a noun phrase is: the last word before a preposition ("place of birth")."""
-    return next((k for k, w in enumerate(words) if k > 0 and w in PREPOSITIONS), len(words)) - 1
+    """Where the head noun of a noun phrase is: the last word before a preposition ("place of
+    birth") or before a trailing participle ("language spoken")."""
+    end = next((k for k, w in enumerate(words) if k > 0 and w in PREPOSITIONS), len(words))
+    if end == len(words) and end > 1 and _only_verb(words[-1]):
+        end -= 1
+    return end - 1
+
+
+@lru_cache(maxsize=4096)
+def _lemmas(word: str) -> dict[str, tuple[str, ...]]:
+    from lemminflect import getAllLemmas  # ~1.5 s to import: only for labels that need it
+
+    return getAllLemmas(word.lower())
+
+
+def _only_verb(word: str) -> bool:
+    """A verb form that is no noun: "spoken", "received", "speaks" (not "works", "awards")."""
+    lemmas = _lemmas(word)
+    return "VERB" in lemmas and "NOUN" not in lemmas
+
+
+def postmodified(noun: str) -> bool:
+    """A noun with a participle after it ("language spoken"): said without "of"."""
+    words = noun.split()
+    return len(words) > 1 and words[-1] not in PREPOSITIONS and not any(w in PREPOSITIONS for w in words) \
+        and _only_verb(words[-1])
+
+
+def singular(noun: str) -> str:
+    """ "children" -> "child", "employees" -> "employee"; a singular noun phrase unchanged."""
+    words = noun.split()
+    head = _head(words)
+    if _is_plural(words[head]) and _lemmas(words[head]).get("NOUN"):
+        words[head] = _lemmas(words[head])["NOUN"][0]
+    return " ".join(words)
 
 
 def _is_plural(word: str) -> bool:
@@ -155,6 +197,8 @@ def label_form(label: str) -> Form:
         return Form("predicate", " ".join(rest))
     if len(words) == 1 and head.endswith("ed") and len(head) > 5:  # "attended", "founded": a verb
         return Form("verb", label)
+    if len(words) == 1 and head.endswith("s") and _only_verb(head):  # "speaks", "owns"
+        return Form("verb", label, _base_verb(head))
     if last not in PREPOSITIONS or len(words) == 1:
         return Form("noun", label)
     if head in _PARTICIPLES or (head.endswith(("ed", "en")) and last == "by"):
@@ -216,11 +260,18 @@ def noun_label(rel: Relation) -> str | None:
     words = form.text.split()
     if rel.value == "number" and _is_plural(words[_head(words)]) and not form.text.startswith("number of"):
         return f"number of {form.text}"
+    if rel.value == "entity" and _is_plural(words[_head(words)]):  # "children": one child of X
+        return singular(form.text)
     return form.text
 
 
+def kind_noun(kind: str) -> str:
+    """An entity type as a noun: "chemical_element" -> "chemical element"."""
+    return label_from_name(kind) if kind else kind
+
+
 def _which(rel: Relation, many: bool) -> str:
-    kind = rel.object_type
+    kind = kind_noun(rel.object_type)
     if not kind or kind == "entity":
         return "what"
     return f"which {plural(kind) if many else kind}"
@@ -238,7 +289,8 @@ def statement_bank(rel: Relation) -> tuple[str, ...]:
     if form.kind in ("participle", "noun_of", "verb"):
         said = form.text if form.kind == "verb" else f"is {form.text}"
         return (f"{{s}} {said} {{o}}.", f"According to the records, {{s}} {said} {{o}}.",
-                f"It is recorded that {{s}} {said} {{o}}.")
+                f"It is recorded that {{s}} {said} {{o}}.", f"The records show that {{s}} {said} {{o}}.",
+                f"{{s}} {said} {{o}}, according to the records.", f"As the records have it, {{s}} {said} {{o}}.")
     if form.kind == "predicate":
         return (f"Whether {{s}} is {form.text}: {{o}}.",
                 f"Asked whether {{s}} is {form.text}, the records answer {{o}}.",
@@ -247,13 +299,21 @@ def statement_bank(rel: Relation) -> tuple[str, ...]:
         return (f"The date on which {{s}} was {form.text} is {{o}}.", f"{{s}} was {form.text}; the date is {{o}}.",
                 f"The records date the day {{s}} was {form.text} to {{o}}.")
     label = noun_label(rel)
+    if postmodified(label):  # "language spoken": no "of" ("a language spoken of France")
+        if rel.cardinality == "one":
+            return (f"For {{s}}, the {label} is {{o}}.", f"{{s}}'s {label} is {{o}}.",
+                    f"In the records of {{s}}, the {label} is {{o}}.", f"{{s}} has {{o}} as its {label}.")
+        return (f"For {{s}}, one {label} is {{o}}.", f"{{s}} has {{o}} as {a(label)}.",
+                f"Among the {plural(label)} for {{s}} is {{o}}.", f"In the records of {{s}}, one {label} is {{o}}.")
     if rel.cardinality == "one":
         return (f"The {label} of {{s}} is {{o}}.", f"{{s}}'s {label} is {{o}}.",
                 f"{{o}} is the {label} of {{s}}.", f"For {{s}}, the {label} is {{o}}.",
-                f"The recorded {label} of {{s}} is {{o}}.", f"{{o}} is recorded as the {label} of {{s}}.")
+                f"The recorded {label} of {{s}} is {{o}}.", f"{{o}} is recorded as the {label} of {{s}}.",
+                f"The records give {{o}} as the {label} of {{s}}.", f"{{s}} has {{o}} as its {label}.")
     return (f"One {label} of {{s}} is {{o}}.", f"{{o}} is {a(label)} of {{s}}.",
             f"For {{s}}, one {label} is {{o}}.", f"{{s}} has {{o}} as {a(label)}.",
-            f"{{o}} is recorded as {a(label)} of {{s}}.", f"Among the {plural(label)} of {{s}} is {{o}}.")
+            f"{{o}} is recorded as {a(label)} of {{s}}.", f"Among the {plural(label)} of {{s}} is {{o}}.",
+            f"{{o}} is one of the {plural(label)} of {{s}}.", f"The records list {{o}} as {a(label)} of {{s}}.")
 
 
 def timeline_entry(rel: Relation) -> str:
@@ -298,6 +358,13 @@ def question_bank(rel: Relation) -> tuple[str, ...]:
         return (f"Is {{s}} {form.text}?", f"Is it true that {{s}} is {form.text}?",
                 f"According to the records, is {{s}} {form.text}?", f"What do the records say: is {{s}} {form.text}?")
     label = noun_label(rel)
+    if postmodified(label):
+        if many:
+            return (f"For {{s}}, what are the {plural(label)}?", f"List the {plural(label)} for {{s}}.",
+                    f"Which {plural(label)} does {{s}} have?", f"Name every {label} for {{s}}.",
+                    f"For {{s}}, give all the {plural(label)}.")
+        return (f"For {{s}}, what is the {label}?", f"What is {{s}}'s {label}?", f"Name the {label} for {{s}}.",
+                f"Which {label} does {{s}} have?", f"For {{s}}, state the {label}.")
     if many:
         return (f"What are the {plural(label)} of {{s}}?", f"List the {plural(label)} of {{s}}.",
                 f"Name every {label} of {{s}}.", f"Which {plural(label)} does {{s}} have?",
@@ -315,15 +382,27 @@ def inverse_bank(rel: Relation) -> tuple[str, ...]:
         return rel.inverse_questions
     if rel.value != "entity" or not rel.ask_inverse:
         return ()
-    kind = rel.subject_type if rel.subject_type and rel.subject_type != "entity" else "entity"
+    kind = kind_noun(rel.subject_type) if rel.subject_type and rel.subject_type != "entity" else "entity"
     kinds = plural(kind)
-    if rel.inverse:  # a noun ending in "of" ("birthplace of"), else a verb ("employs")
-        if rel.inverse.split()[-1] == "of":
+    if rel.inverse:  # a noun ending in "of" ("birthplace of"), "has" and a noun ("has city"), or a verb
+        words = rel.inverse.split()
+        if words[-1] == "of":
             noun = rel.inverse.rsplit(" ", 1)[0]
             return (f"{{o}} is the {noun} of which {kinds}?", f"Of which {kinds} is {{o}} the {noun}?",
                     f"Name every {kind} that {{o}} is the {noun} of.")
-        return (f"{{o}} {rel.inverse} which {kinds}?", f"Name every {kind} that {{o}} {rel.inverse}.")
+        if words[0].lower() in ("has", "have") and len(words) > 1:  # the noun names the subjects
+            return (f"Which {plural(singular(' '.join(words[1:])))} does {{o}} have?",
+                    f"Name every {kind} that {{o}} has.", f"List all the {kinds} of {{o}}.")
+        verb = words[0]
+        base = " ".join([_base_verb(verb), *words[1:]]) if verb.endswith("s") else rel.inverse
+        return (f"{{o}} {rel.inverse} which {kinds}?", f"Name every {kind} that {{o}} {rel.inverse}.",
+                f"Which {kinds} does {{o}} {base}?")
     form = relation_form(rel)
+    if form.kind == "noun" and postmodified(noun_label(rel)):
+        label = noun_label(rel)
+        return (f"Which {kinds} have {{o}} as {a(label)}?",
+                f"Name every {kind} with {{o}} among their {plural(label)}.",
+                f"For which {kinds} is {{o}} {a(label)}?")
     if form.kind == "noun":
         label = noun_label(rel)
         article = "the" if rel.cardinality == "one" else a(label).split()[0]

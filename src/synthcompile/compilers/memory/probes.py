@@ -111,7 +111,7 @@ def ambiguous_names(graph: Graph) -> frozenset[str]:
 
 
 def find_leaks(train_texts: Iterable[str], probe_questions: Iterable[str]) -> set[str]:
-    """Probe questions (normalised) that occur in some training text, starting at a word.
+    """Probe questions (normalised) that occur in some training text as whole words.
 
     Questions are indexed by their first words (up to ``_KEY_WORDS``); each word position of a
     text looks up the keys of every length in use, then checks the few candidates in full.
@@ -130,7 +130,9 @@ def find_leaks(train_texts: Iterable[str], probe_questions: Iterable[str]) -> se
                 if i + n >= len(starts):
                     break
                 for q in index.get(norm[start:starts[i + n] - 1], ()):
-                    if norm.startswith(q, start):
+                    end = start + len(q)  # whole words at both ends: "… of Won" is not in "… of Wonsan"
+                    whole = end == len(norm) or not (norm[end].isalnum() and q[-1].isalnum())
+                    if whole and norm.startswith(q, start):
                         leaks.add(q)
     return leaks
 
