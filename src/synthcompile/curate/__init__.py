@@ -27,7 +27,7 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
     if section.near:
         from synthcompile.curate.near import near_stages
 
-        stages += near_stages(section.near, spb)
+        stages += near_stages(section.near, spb, section.variation)
     if section.decontam:
         from synthcompile.curate.decontam import decontam_stages
 
@@ -35,9 +35,9 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
     if section.structure:
         from synthcompile.curate.structure import structure_stages
 
-        stages += structure_stages(section.structure, spb)
+        stages += structure_stages(section.structure, spb, section.variation)
     if section.semantic:
         from synthcompile.curate.semantic import semantic_stages
 
-        stages += semantic_stages(section.semantic, spb)
+        stages += semantic_stages(section.semantic, spb, section.variation)
     return stages

@@ -74,6 +74,10 @@ class CurateSection(StrictModel):
     """Curation axes, applied in this order; a missing axis is off. Probe rows are never removed."""
 
     exact: bool = Field(False, description="drop repeats of the same normalised text")
+    variation: Literal["keep", "reduce"] = Field(
+        "keep", description="keep: the near, structure and semantic axes leave alone the rows that vary "
+        "within one fact on purpose (memory's multiplicity and phrasings); reduce: merge them, still only "
+        "within one fact. Rows stating different facts are never merged either way")
     shards_per_bucket: PositiveInt = Field(
         4, description="stream shards per reduce bucket: a reduce holds about this many shards of keys")
     near: NearDedupConfig | None = None

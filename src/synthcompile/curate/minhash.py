@@ -19,7 +19,8 @@ import pyarrow as pa
 from synthcompile.curate.groups import row_keys, shard_group, unique_pairs
 from synthcompile.curate.shingles import fold, shingle_hashes
 from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
-from synthcompile.curate.stream import candidate_mask, read_stream_columns
+from synthcompile.curate.facts import COLUMNS as FACT_COLUMNS, Variation, dedup_mask, fact_hashes, fact_keys
+from synthcompile.curate.stream import read_stream_columns
 from synthcompile.partition import by_bucket, hash_bucket
 from synthcompile.curate.config import NearDedupConfig
 from synthcompile.stage import ShardContext, ShardSpec
@@ -63,17 +64,20 @@ class NearSignatures(StreamMap):
     schema = with_bucket(pa.schema([pa.field("key", pa.uint64(), nullable=False),
                                     pa.field("node", pa.int64(), nullable=False)]))
 
-    def __init__(self, config: NearDedupConfig, shards_per_bucket: int):
+    def __init__(self, config: NearDedupConfig, shards_per_bucket: int, variation: Variation = "keep"):
         super().__init__(shards_per_bucket)
         self.config = config
+        self.variation = variation
 
     def map(self, spec: ShardSpec, ctx: ShardContext) -> tuple[pa.Table, np.ndarray]:
-        table = read_stream_columns(ctx.run_root, spec.params["input"], ["text", "split"])
-        rows = np.flatnonzero(candidate_mask(table))
+        table = read_stream_columns(ctx.run_root, spec.params["input"], ["text", *FACT_COLUMNS])
+        rows = np.flatnonzero(dedup_mask(table, self.variation))
         texts = table["text"].take(pa.array(rows)).combine_chunks() if len(rows) < table.num_rows \
             else table["text"].combine_chunks()
         keys = [signatures(texts.slice(lo, BATCH_ROWS), self.config)[1] for lo in range(0, len(rows), BATCH_ROWS)]
         keys = np.concatenate(keys) if keys else np.zeros((0, self.config.bands), np.uint64)
+        # Rows stating different facts never share a band key, so never become candidates.
+        keys = fold(keys, fact_hashes(fact_keys(table, rows))[:, None])
         ctx.stats["signed"] += len(rows)
         nodes = np.repeat(row_keys(spec.params["position"], rows), self.config.bands)
         keys = keys.reshape(-1)

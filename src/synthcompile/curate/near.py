@@ -29,13 +29,14 @@ of their bucket; stage 5 one partition of confirmed pairs and the messages sent 
 from __future__ import annotations
 
 from synthcompile.curate.config import NearDedupConfig
+from synthcompile.curate.facts import Variation
 from synthcompile.curate.jaccard import NearFilter, NearGroups, NearPairs, NearShingles
 from synthcompile.curate.minhash import NearCandidates, NearSignatures
 from synthcompile.stage import Stage
 
 
-def near_stages(config: NearDedupConfig, shards_per_bucket: int) -> list[Stage]:
-    """The six stages of the near-dup axis, in order."""
-    return [NearSignatures(config, shards_per_bucket), NearCandidates(shards_per_bucket),
+def near_stages(config: NearDedupConfig, shards_per_bucket: int, variation: Variation = "keep") -> list[Stage]:
+    """The six stages of the near-dup axis, in order (pairs only within one fact: ``facts.py``)."""
+    return [NearSignatures(config, shards_per_bucket, variation), NearCandidates(shards_per_bucket),
             NearShingles(config, shards_per_bucket), NearPairs(config, shards_per_bucket),
             NearGroups(shards_per_bucket), NearFilter()]

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from synthcompile.curate.groups import as_ids, clusters, removal_tables, row_keys
 from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
+from synthcompile.curate.facts import COLUMNS as FACT_COLUMNS, Variation, dedup_mask, fact_keys
 from synthcompile.curate.stream import IndexedFilterStage, REMOVAL_SCHEMA, candidate_mask, read_stream_columns
 from synthcompile.errors import UserError
 from synthcompile.partition import bucket_count
@@ -146,23 +147,27 @@ class SemanticEmbeddings(StreamMap):
     name = "dedup_semantic_embeddings"
     schema = with_bucket(pa.schema([pa.field("node", pa.int64(), nullable=False),
                                     pa.field("id", pa.string(), nullable=False),
+                                    pa.field("fact", pa.binary(16), nullable=False),
                                     pa.field("embedding", pa.list_(pa.float16(), DIM), nullable=False)]))
 
-    def __init__(self, config: SemanticDedupConfig, shards_per_bucket: int):
+    def __init__(self, config: SemanticDedupConfig, shards_per_bucket: int, variation: Variation = "keep"):
         super().__init__(shards_per_bucket)
         self.config = config
+        self.variation = variation
 
     def extra_params(self, upstream: Upstream) -> dict:
         return {"centroids": upstream.paths(SemanticCentroids.name)[0]}
 
     def map(self, spec: ShardSpec, ctx: ShardContext) -> tuple[pa.Table, np.ndarray]:
-        table = read_stream_columns(ctx.run_root, spec.params["input"], ["id", self.config.field, "split"])
-        rows = np.flatnonzero(candidate_mask(table))
+        table = read_stream_columns(ctx.run_root, spec.params["input"],
+                                    sorted({"id", self.config.field, *FACT_COLUMNS}))
+        rows = np.flatnonzero(dedup_mask(table, self.variation))
         vectors = embed(table[self.config.field].take(pa.array(rows)).to_pylist(), self.config.batch_size)
         centroids = pq.read_table(ctx.run_root / spec.params["centroids"])["centroid"].combine_chunks()
         centroids = centroids.flatten().to_numpy().reshape(-1, DIM)
         ctx.stats["embedded"] += len(rows)
         out = pa.table({"node": row_keys(spec.params["position"], rows), "id": table["id"].take(pa.array(rows)),
+                        "fact": pa.array(fact_keys(table, rows), pa.binary(16)),
                         "embedding": pa.FixedSizeListArray.from_arrays(
                             pa.array(vectors.reshape(-1).astype(np.float16)), DIM)})
         return out, nearest(vectors, centroids)
@@ -198,13 +203,17 @@ class SemanticGroups(BucketReduce):
         self.config = config
 
     def run_shard(self, spec: ShardSpec, ctx: ShardContext) -> Iterator[pa.Table]:
-        t = self.read(spec, ctx, ["node", "id", "embedding"])
+        t = self.read(spec, ctx, ["node", "id", "fact", "embedding"])
         if not t.num_rows:
             return
         order = np.argsort(t["node"].to_numpy(), kind="stable")
         node, ids = t["node"].to_numpy()[order], as_ids(t["id"])[order]
         matrix = t["embedding"].combine_chunks().flatten().to_numpy().reshape(-1, DIM)[order].astype(np.float32)
         a, b, score = similar_pairs(matrix, self.config.threshold)
+        facts = np.asarray(t["fact"].to_numpy(zero_copy_only=False), dtype="S16")[order]
+        same = facts[a] == facts[b]  # alike, but stating other facts: never merged (facts.py)
+        ctx.stats["pairs_of_other_facts"] += int((~same).sum())
+        a, b, score = a[same], b[same], score[same]
         ctx.stats["rows"] += len(node)
         ctx.stats["similar_pairs"] += len(a)
         removed, survivor, best = clusters(a, b, score)  # positions: sorted like the row keys
@@ -217,7 +226,7 @@ class SemanticFilter(IndexedFilterStage):
     index_stage = SemanticGroups.name
 
 
-def semantic_stages(config: SemanticDedupConfig, shards_per_bucket: int) -> list[Stage]:
+def semantic_stages(config: SemanticDedupConfig, shards_per_bucket: int, variation: Variation = "keep") -> list[Stage]:
     require_semantic()
-    return [SemanticCentroids(config, shards_per_bucket), SemanticEmbeddings(config, shards_per_bucket),
+    return [SemanticCentroids(config, shards_per_bucket), SemanticEmbeddings(config, shards_per_bucket, variation),
             SemanticGroups(config, shards_per_bucket), SemanticFilter()]

@@ -115,13 +115,14 @@ class FilterStage(Stage):
         removed = self.removals(table, spec, ctx)
         keep = np.ones(table.num_rows, dtype=bool)
         log = []
-        ids = table["id"]
+        ids, families = table["id"], table["family"]
         for row in sorted(removed):
             if not candidates[row]:
                 raise RuntimeError(f"{self.name}: tried to remove probe row {row}")
             r = removed[row]
             keep[row] = False
             ctx.stats[f"removed:{r.reason}"] += 1
+            ctx.stats[f"removed_family:{families[row].as_py()}"] += 1
             log.append({"id": ids[row].as_py(), "row": row, "input": spec.params["input"],
                         "reason": r.reason, "duplicate_of": r.duplicate_of, "score": r.score,
                         **r.details})
@@ -157,7 +158,8 @@ def shard_removals(path: Path, position: int) -> pa.Table:
 
 
 def removal_summary(run) -> dict[str, dict[str, Any]]:
-    """Per curate stage of a run (pipeline order): rows in, kept, removed, removed per reason."""
+    """Per curate stage of a run (pipeline order): rows in, kept, removed, removed per reason and
+    per family (what each axis took from which kind of sample)."""
     out: dict[str, dict[str, Any]] = {}
     for stage in run.stages(role="curate"):
         total: dict[str, int] = {}
@@ -167,5 +169,7 @@ def removal_summary(run) -> dict[str, dict[str, Any]]:
         out[stage] = {"input": total.get("input", 0), "kept": total.get("kept", 0),
                       "removed": total.get("removed", 0), "probe_rows": total.get("probe_rows", 0),
                       "by_reason": {k.split(":", 1)[1]: v for k, v in sorted(total.items())
-                                    if k.startswith("removed:")}}
+                                    if k.startswith("removed:")},
+                      "by_family": {k.split(":", 1)[1]: v for k, v in sorted(total.items())
+                                    if k.startswith("removed_family:")}}
     return out

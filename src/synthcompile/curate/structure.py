@@ -31,7 +31,8 @@ import pyarrow as pa
 
 from synthcompile.curate.groups import as_ids, removal_tables, row_keys
 from synthcompile.curate.shuffle import BucketReduce, StreamMap, with_bucket
-from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, candidate_mask, read_stream_columns
+from synthcompile.curate.facts import COLUMNS as FACT_COLUMNS, Variation, dedup_mask, fact_keys
+from synthcompile.curate.stream import REMOVAL_SCHEMA, IndexedFilterStage, read_stream_columns
 from synthcompile.partition import hash_bucket
 from synthcompile.curate.config import StructureDedupConfig
 from synthcompile.sample import normalise_text
@@ -97,13 +98,21 @@ class StructureKeys(StreamMap):
                                     pa.field("node", pa.int64(), nullable=False),
                                     pa.field("id", pa.string(), nullable=False)]))
 
+    def __init__(self, shards_per_bucket: int, variation: Variation = "keep"):
+        super().__init__(shards_per_bucket)
+        self.variation = variation
+
     def map(self, spec: ShardSpec, ctx: ShardContext) -> tuple[pa.Table, np.ndarray]:
-        table = read_stream_columns(ctx.run_root, spec.params["input"],
-                                    ["id", "text", "structured", "answer", "split"])
-        rows = np.flatnonzero(candidate_mask(table))
+        table = read_stream_columns(ctx.run_root, spec.params["input"], ["id", "text", *FACT_COLUMNS])
+        rows = np.flatnonzero(dedup_mask(table, self.variation))
         picked = table.take(pa.array(rows))
-        keys, hashes = skeleton_keys(picked["text"].to_pylist(), picked["structured"].to_pylist(),
-                                     picked["answer"].to_pylist())
+        keys, _ = skeleton_keys(picked["text"].to_pylist(), picked["structured"].to_pylist(),
+                                picked["answer"].to_pylist())
+        # One skeleton per fact: samples that state different facts never share a cap.
+        both = [hashlib.blake2b(k + f, digest_size=16).digest()
+                for k, f in zip(keys.to_pylist(), fact_keys(table, rows))]
+        keys = pa.array(both, pa.binary(16))
+        hashes = np.frombuffer(b"".join(b[:8] for b in both), np.uint64) if both else np.zeros(0, np.uint64)
         ctx.stats["candidates"] += len(rows)
         out = pa.table({"skeleton": keys,
                         "node": row_keys(spec.params["position"], rows), "id": picked["id"]})
@@ -138,5 +147,6 @@ class StructureFilter(IndexedFilterStage):
     index_stage = StructureGroups.name
 
 
-def structure_stages(config: StructureDedupConfig, shards_per_bucket: int) -> list[Stage]:
-    return [StructureKeys(shards_per_bucket), StructureGroups(config, shards_per_bucket), StructureFilter()]
+def structure_stages(config: StructureDedupConfig, shards_per_bucket: int,
+                     variation: Variation = "keep") -> list[Stage]:
+    return [StructureKeys(shards_per_bucket, variation), StructureGroups(config, shards_per_bucket), StructureFilter()]

@@ -131,7 +131,7 @@ def find_leaks(train_texts: Iterable[str], probe_questions: Iterable[str]) -> se
                     break
                 for q in index.get(norm[start:starts[i + n] - 1], ()):
                     end = start + len(q)  # whole words at both ends: "… of Won" is not in "… of Wonsan"
-                    whole = end == len(norm) or not (norm[end].isalnum() and q[-1].isalnum())
+                    whole = end >= len(norm) or not (norm[end].isalnum() and q[-1].isalnum())
                     if whole and norm.startswith(q, start):
                         leaks.add(q)
     return leaks
