@@ -31,11 +31,14 @@ class Entity:
     aliases: tuple[str, ...] = ()
     pronoun: str | None = None  # "he", "she", "it": lets a verbalisation say it after the name
     article: str = ""           # "the" for names said with one in running text ("the United Kingdom")
+    qualifier: str = ""         # its type, when another type's entity bears the same name (Graph.settle_types)
 
     @property
     def prose(self) -> str:
-        """The name as running text says it: "She studied at the University of Oxford"."""
-        return f"{self.article} {self.name}" if self.article else self.name
+        """The name as running text says it: "She studied at the University of Oxford", and
+        "Luxembourg (city)" where a country is called Luxembourg too."""
+        said = f"{self.article} {self.name}" if self.article else self.name
+        return f"{said} ({self.qualifier})" if self.qualifier else said
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity: banks are cached per relation
@@ -170,7 +173,8 @@ class Graph:
         return self.entities[entity_id].prose
 
     def settle_types(self) -> None:
-        """Record on each relation the entity type its subjects (objects) all share, if any."""
+        """Record on each relation the entity type its subjects (objects) all share, if any, and
+        on each entity whose name another type's entity bears, its type."""
         subjects: dict[str, set[str]] = {r: set() for r in self.relations}
         objects: dict[str, set[str]] = {r: set() for r in self.relations}
         for s, rels in self._out.items():
@@ -182,6 +186,14 @@ class Graph:
                         objects[r].update(self.entities[o].type for o in objs)
         for name, rel in self.relations.items():
             self.relations[name] = replace(rel, subject_type=_only(subjects[name]), object_type=_only(objects[name]))
+        # A name borne by entities of several types ("Luxembourg", city and country) is said with
+        # its type in text, or one document would state the city's and the country's facts alike.
+        types: dict[str, set[str]] = {}
+        for e in self.entities.values():
+            types.setdefault(e.name, set()).add(e.type)
+        for eid, e in self.entities.items():
+            if len(types[e.name]) > 1 and e.type != "entity" and not e.qualifier:
+                self.entities[eid] = replace(e, qualifier=label_from_name(e.type))
 
     def ordered_ids(self) -> list[str]:
         """Entity ids in a hashed, stable order: shards mix entity types and stay balanced."""

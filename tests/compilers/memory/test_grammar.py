@@ -74,3 +74,15 @@ def test_a_table_entity_gets_its_article_unless_it_says_none(tmp_path):
     (tmp_path / "t.jsonl").write_text('{"subject": "us", "relation": "borders", "object": "uk"}\n')
     graph = load_graph(tmp_path / "e.jsonl", tmp_path / "t.jsonl").graph
     assert graph.prose("us") == "the United States" and graph.prose("uk") == "United Kingdom"
+
+
+def test_a_name_borne_by_two_types_is_said_with_its_type(tmp_path):
+    (tmp_path / "e.jsonl").write_text('{"id": "lc", "name": "Luxembourg", "type": "city"}\n'
+                                      '{"id": "lu", "name": "Luxembourg", "type": "country"}\n'
+                                      '{"id": "ce", "name": "Esch", "type": "city"}\n')
+    (tmp_path / "t.jsonl").write_text('{"subject": "lc", "relation": "country", "object": "lu"}\n'
+                                      '{"subject": "ce", "relation": "country", "object": "lu"}\n')
+    graph = load_graph(tmp_path / "e.jsonl", tmp_path / "t.jsonl").graph
+    said = (graph.prose("lc"), graph.prose("lu"), graph.prose("ce"))
+    assert said == ("Luxembourg (city)", "Luxembourg (country)", "Esch")
+    assert graph.name("lc") == "Luxembourg"  # answers keep the bare name
