@@ -86,3 +86,12 @@ def test_a_name_borne_by_two_types_is_said_with_its_type(tmp_path):
     said = (graph.prose("lc"), graph.prose("lu"), graph.prose("ce"))
     assert said == ("Luxembourg (city)", "Luxembourg (country)", "Esch")
     assert graph.name("lc") == "Luxembourg"  # answers keep the bare name
+
+
+def test_a_unit_in_a_label_follows_the_value():
+    from synthcompile.compilers.memory.phrasing import fill, question_bank, statement_bank
+
+    graph = load_graph(DATA / "entities.jsonl", DATA / "triples.jsonl", DATA / "relations.jsonl").graph
+    area, height = graph.relations["area_km2"], graph.relations["height_in_metres"]
+    assert fill(statement_bank(area)[0], "France", "551,695") == "The area of France is 551,695 km2."
+    assert fill(question_bank(height)[0], "Alan Turing") == "What is the height of Alan Turing, in metres?"

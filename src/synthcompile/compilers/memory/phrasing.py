@@ -248,6 +248,29 @@ def _with_article(words: list[str]) -> str:
     return " ".join(words)
 
 
+# Words that make "in ..." at the end of a number's label a unit ("height in metres").
+_UNITS = frozenset({"metres", "meters", "m", "km", "km2", "kilometres", "kilometers", "cm", "mm", "kg", "g",
+                    "tonnes", "tons", "years", "months", "days", "hours", "minutes", "seconds", "feet", "ft",
+                    "miles", "hectares", "ha", "acres", "litres", "liters", "percent", "%", "usd", "dollars",
+                    "euros", "eur", "pounds", "gbp", "degrees", "celsius", "kelvin", "watts", "mw", "gw"})
+_PAREN_UNIT = re.compile(r"^(?P<noun>.+?)\s*\((?P<unit>[^()]+)\)$")
+
+
+@lru_cache(maxsize=1024)
+def label_unit(rel: Relation) -> tuple[str, str] | None:
+    """(noun, unit) of a number's label that carries its unit: "area (km2)" -> ("area", "km2"),
+    "height in metres" -> ("height", "metres"); said "The area of X is 551,695 km2"."""
+    if rel.value != "number" or rel.templates:
+        return None
+    m = _PAREN_UNIT.match(rel.noun)
+    if m and len(m["unit"].split()) <= 2:
+        return m["noun"], m["unit"]
+    noun, sep, unit = rel.noun.rpartition(" in ")
+    if sep and noun and unit.lower() in _UNITS:
+        return noun, unit
+    return None
+
+
 @lru_cache(maxsize=1024)
 def noun_label(rel: Relation) -> str | None:
     """The relation as a noun ("place of birth", "parent"), or None when its label is not one.
@@ -299,6 +322,12 @@ def statement_bank(rel: Relation) -> tuple[str, ...]:
         return (f"The date on which {{s}} was {form.text} is {{o}}.", f"{{s}} was {form.text}; the date is {{o}}.",
                 f"The records date the day {{s}} was {form.text} to {{o}}.")
     label = noun_label(rel)
+    if label_unit(rel) and rel.cardinality == "one":
+        noun, unit = label_unit(rel)
+        return (f"The {noun} of {{s}} is {{o}} {unit}.", f"{{s}}'s {noun} is {{o}} {unit}.",
+                f"{{s}} has {a(noun)} of {{o}} {unit}.", f"For {{s}}, the {noun} is {{o}} {unit}.",
+                f"The recorded {noun} of {{s}} is {{o}} {unit}.",
+                f"The records give the {noun} of {{s}} as {{o}} {unit}.")
     if postmodified(label):  # "language spoken": no "of" ("a language spoken of France")
         if rel.cardinality == "one":
             return (f"For {{s}}, the {label} is {{o}}.", f"{{s}}'s {label} is {{o}}.",
@@ -358,6 +387,11 @@ def question_bank(rel: Relation) -> tuple[str, ...]:
         return (f"Is {{s}} {form.text}?", f"Is it true that {{s}} is {form.text}?",
                 f"According to the records, is {{s}} {form.text}?", f"What do the records say: is {{s}} {form.text}?")
     label = noun_label(rel)
+    if label_unit(rel) and not many:
+        noun, unit = label_unit(rel)
+        return (f"What is the {noun} of {{s}}, in {unit}?", f"In {unit}, what is {{s}}'s {noun}?",
+                f"Give the {noun} of {{s}} in {unit}.", f"State the {noun} of {{s}}, in {unit}.",
+                f"How many {unit} is the {noun} of {{s}}?")
     if postmodified(label):
         if many:
             return (f"For {{s}}, what are the {plural(label)}?", f"List the {plural(label)} for {{s}}.",
