@@ -73,3 +73,20 @@ def test_usage_errors_print_usage_and_exit_2(monkeypatch, capsys, args, message)
     err = capsys.readouterr().err
     assert "Usage: synthcompile" in err and message in err
     assert "Traceback" not in err
+
+
+def test_quarantined_inputs_show_in_stats_and_inspect_failed(tmp_path):
+    """No silent loss: bad seed rows appear in stats, stats --json and inspect --failed."""
+    (tmp_path / "e.jsonl").write_text('{"id": "a", "name": "Ada"}\n{"id": "b", "name": "Paris"}\n')
+    (tmp_path / "t.jsonl").write_text('{"subject": "a", "relation": "born_in", "object": "b"}\n'
+                                      '{"subject": "zz", "relation": "born_in", "object": "b"}\n{bad json\n')
+    recipe = tmp_path / "kg.yaml"
+    recipe.write_text("name: kg\nseed: 1\nmemory:\n  seed:\n    triples: {entities: e.jsonl, triples: t.jsonl}\n"
+                      "  max_quarantined: 1\n")
+    out = tmp_path / "run"
+    run("build", str(recipe), "--out", str(out))
+    assert "2 bad inputs quarantined" in run("stats", str(out)).stdout
+    q = json.loads(run("stats", str(out), "--json").stdout)["quarantined"]["memory"]
+    assert q["total"] == 2 and {r["reason"] for r in q["by_reason"]} == {"unknown entity 'zz' (subject)", "bad JSON"}
+    shown = run("inspect", str(out), "--failed").stdout
+    assert "t.jsonl:2 unknown entity 'zz'" in shown and "t.jsonl:3 bad JSON" in shown

@@ -109,20 +109,27 @@ def stats(run: RunArg, as_json: Annotated[bool, typer.Option("--json", help="mac
 
     data = compute_stats(RunDir(run))
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
         _print_stats(data)
+        _print_quarantine(RunDir(run))
 
 
-def _print_quarantine(run) -> None:
-    """Bad inputs the build set aside (quarantine.json), per stage, with the top reasons."""
+def _print_quarantine(run, examples: int = 0) -> None:
+    """Bad inputs the build set aside (quarantine.json), per stage, with the top reasons (and
+    the first ``examples`` records of each reason)."""
     from synthcompile import layout
+    from synthcompile.stats import quarantined
 
-    summary = json.loads((run.root / layout.QUARANTINE).read_text())
-    for stage, entry in summary.items():
+    for stage, entry in quarantined(run).items():
         reasons = ", ".join(f"{r['count']:,} {r['reason']}" for r in entry["by_reason"][:3])
         out.print(f"[yellow]{stage}: {entry['total']:,} bad inputs quarantined[/] ({reasons}; "
                   f"{run.root / layout.QUARANTINE})", highlight=False)
+        for r in entry["by_reason"] if examples else ():
+            for rec in r["examples"][:examples]:
+                where = f"{rec.get('file', '')}:{rec.get('line', '')}" if rec.get("file") else ""
+                record = json.dumps(rec.get("record"), default=str)[:200]
+                out.print(f"  {where} {rec.get('reason', r['reason'])}: {record}", highlight=False, markup=False)
 
 
 def _print_stats(data: dict) -> None:
@@ -185,6 +192,12 @@ def inspect(
         body = "\n\n".join(parts + [f"[bold]text as trained on[/]\n{row['text']}"])
         out.print(Panel(body, title=row["seed_id"], title_align="left", highlight=False))
         shown += 1
+    if failed:  # what never became a sample: bad inputs, with their first examples
+        from synthcompile.run import RunDir
+        from synthcompile.stats import quarantined
+
+        _print_quarantine(RunDir(run), examples=n)
+        shown += bool(quarantined(RunDir(run)))
     if not shown:
         raise UserError(f"no samples match in {run}")
 

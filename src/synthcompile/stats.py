@@ -42,7 +42,8 @@ def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any
                 b["samples"] += 1
                 b["verified"] += int(ok)
                 b["tokens"] += n_tokens
-    out = {"stages": stages, **_finish(total), "stream": stream(run), "audit": audit_summary(run), "families": {}}
+    out = {"stages": stages, **_finish(total), "stream": stream(run), "audit": audit_summary(run),
+           "quarantined": quarantined(run), "families": {}}
     for name in sorted(families):
         fam = families[name]
         out["families"][name] = {
@@ -78,3 +79,17 @@ def audit_summary(run: RunDir) -> dict[str, Any] | None:
     return {"groups": len(rows), "flagged": [
         {k: r[k] for k in ("family", "difficulty", "kind", "rows", "majority", "majority_share", "best",
                            "gain", "reason")} for r in rows if r["flagged"]]}
+
+
+def quarantined(run) -> dict:
+    """Bad inputs set aside per stage (quarantine.json: total, and per reason the count and the
+    first examples); {} for a run that quarantined nothing."""
+    import json
+
+    from synthcompile import layout
+
+    path = run.root / layout.QUARANTINE
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
