@@ -3,7 +3,7 @@
 What a user opens a run for sits at the top; the pipeline's internals sit under ``work/``::
 
     recipe.yaml                  the recipe as given
-    manifest.json                recipe hash, versions, layout, per-stage shard list (written last)
+    manifest.json                recipe hash, versions, layout, per-stage shard list (written when complete)
     report.html                  the self-contained report
     quarantine.json              bad inputs set aside: counts per stage and reason, first examples
     samples/<compiler>/*.parquet the compiled (and transformed) samples, per compile stage
@@ -32,7 +32,8 @@ SAMPLES = "samples"
 CURATED = "curated"
 EXPORT = "export"
 WORK = "work"
-LOCK = "work/.lock"
+LOCK = "work/.lock"    # held (flock) by the build writing this run; its PID inside
+BUILD = "work/build.json"  # written first: layout and recipe hash, so a killed start-up resumes
 LLM_CACHE = "work/llm-cache.sqlite"  # every LLM request of the run, with its response
 
 

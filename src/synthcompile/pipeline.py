@@ -49,8 +49,9 @@ def build(recipe: RecipeBase, out: str | Path, executor: Executor, *, recipe_fil
         info["dir"] = str(Path(recipe_file).resolve().parent)
     stages = stages_for(recipe)
     _check_rebuild(rebuild, [s.name for s in stages])
-    run.prepare(info["hash"], recipe_file, overwrite=overwrite)
-    run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
+    with run.lock():
+        run.prepare(info["hash"], recipe_file, overwrite=overwrite)
+        run_stages(run, stages, executor, info, progress=progress, rebuild=rebuild)
     if gates:
         check_gates(recipe, run)
     return run
@@ -82,8 +83,6 @@ def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict,
     results: dict[str, list[ShardResult]] = {}
     fingerprints: dict[str, str] = {}  # run-relative file -> fingerprint of the shard that wrote it
     forced: set[str] = set()  # files rebuilt on request: what reads them is rebuilt too
-    if not run.exists():
-        run.write_manifest(info, results, roles, versions)  # marks the folder as a run at once
     for stage in stages:
         upstream = Upstream(tuple((name, roles[name], tuple(r.path for r in rs))
                                   for name, rs in results.items()))
@@ -121,9 +120,10 @@ def run_stages(run: RunDir, stages: list[Stage], executor: Executor, info: dict,
                 if r.name in forced_here:
                     forced.add(path)
         run.remove_stale(stage.name, shard_dir, specs)
-        run.write_manifest(info, results, roles, versions)
     run.remove_unplanned(roles)
     run.write_quarantine_summary(roles)
+    # Last, and only now: a killed rerun leaves the earlier complete manifest, never a partial one.
+    run.write_manifest(info, results, roles, versions)
     return run
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import platform
 import shutil
 from collections import Counter
@@ -145,6 +146,37 @@ def execute_shard(stage: Stage, spec: ShardSpec, run_root: str, seed: int) -> Sh
     return result
 
 
+class RunLock:
+    """An exclusive ``flock`` on a run's lock file, held for a whole build. Two builds into one
+    folder would overwrite each other's shards; the second one is refused, naming the first's
+    PID. The kernel drops the lock when the holder dies, however it dies: no stale lock."""
+
+    def __init__(self, root: Path, path: Path):
+        self.root, self.path, self._fd = root, path, -1
+
+    def __enter__(self) -> "RunLock":
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise UserError(f"--out {self.root}: cannot write there ({exc.strerror or exc})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise UserError(f"{self.root} is being built by another process (PID {holder}): wait for it "
+                            "to finish, or choose another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.close(self._fd)
+
+
 class RunDir:
     """A build's output directory."""
 
@@ -158,10 +190,52 @@ class RunDir:
     def exists(self) -> bool:
         return self.manifest_path.is_file()
 
+    def started(self) -> dict[str, Any] | None:
+        """What the run's first file says (layout, recipe hash): the build marker, written before
+        anything else, or the manifest of a run from before it; None for no run. A marker or
+        manifest that does not parse is a UserError naming it (never a traceback)."""
+        for path in (self.root / layout.BUILD, self.manifest_path):
+            if path.is_file():
+                try:
+                    data = json.loads(path.read_text())
+                    if isinstance(data, dict):
+                        return data
+                except (ValueError, UnicodeDecodeError):
+                    pass
+                raise UserError(f"{path} is unreadable (a disk error or an edit?): rebuild with --overwrite, "
+                                "or choose another --out")
+        return None
+
+    def lock(self) -> "RunLock":
+        """The exclusive lock of a build writing this run (creates the folder: a bad --out is a
+        UserError here, before anything is written)."""
+        try:
+            (self.root / layout.WORK).mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise UserError(f"--out {self.root}: a file is in the way (it must be a folder)") from None
+        except OSError as exc:
+            raise UserError(f"--out {self.root}: cannot create it ({exc.strerror or exc})") from None
+        return RunLock(self.root, self.root / layout.LOCK)
+
+    def _foreign(self) -> bool:
+        """Files of something other than a run: anything but what a killed start-up leaves
+        (the work folder with its lock and temporary files)."""
+        for path in self.root.rglob("*") if self.root.is_dir() else ():
+            rel = path.relative_to(self.root).as_posix()
+            if path.is_file() and rel != layout.LOCK and not path.name.endswith(".tmp"):
+                return True
+        return False
+
     def manifest(self) -> dict[str, Any]:
         if not self.exists():
+            if (self.root / layout.BUILD).is_file():
+                raise UserError(f"{self.root}: its build has not finished (no {MANIFEST} yet): run the "
+                                "same build again to resume it")
             raise UserError(f"{self.root}: not a synthcompile run (no {MANIFEST})")
-        data = json.loads(self.manifest_path.read_text())
+        try:
+            data = json.loads(self.manifest_path.read_text())
+        except (ValueError, UnicodeDecodeError):
+            raise UserError(f"{self.manifest_path} is unreadable: run the build again to rewrite it") from None
         if data.get("layout") != layout.VERSION:
             raise UserError(
                 f"{self.root} was written by an older synthcompile (run layout "
@@ -173,9 +247,14 @@ class RunDir:
         return self.root / rel
 
     def prepare(self, recipe_hash: str, recipe_file: Path | None, *, overwrite: bool) -> None:
-        """Create the run dir, or check that an existing one holds a build of the same recipe."""
-        if self.exists():
-            old = json.loads(self.manifest_path.read_text())
+        """Create the run dir, or check that an existing one holds a build of the same recipe.
+
+        Resumable from any point: the build marker is written first and atomically, so a
+        start-up killed at any moment leaves either no run or one this method accepts; the
+        manifest of an earlier complete build stays until the new build completes (it is
+        dropped at once only when the recipe changed: it no longer describes the folder)."""
+        old = self.started()
+        if old is not None:
             if old.get("layout") != layout.VERSION:
                 if not overwrite:
                     self.manifest()  # raises the message about the old layout
@@ -187,11 +266,13 @@ class RunDir:
                         f"{old.get('recipe', {}).get('hash', '?')[:12]}…, this one {recipe_hash[:12]}…): "
                         f"pass --overwrite or choose another --out")
                 # Kept: every shard whose fingerprint still matches is reused, the rest rebuilt.
-        elif self.root.exists() and any(self.root.iterdir()) and not overwrite:
+                self.manifest_path.unlink(missing_ok=True)
+        elif self._foreign() and not overwrite:
             raise UserError(f"{self.root} exists and is not a synthcompile run: choose another --out")
-        self.root.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.root / layout.BUILD, (json.dumps(
+            {"layout": layout.VERSION, "recipe": {"hash": recipe_hash}}, indent=2) + "\n").encode())
         if recipe_file is not None:
-            shutil.copyfile(recipe_file, self.root / layout.RECIPE)
+            write_atomic(self.root / layout.RECIPE, Path(recipe_file).read_bytes())
         for tmp in self.root.rglob("*.tmp"):
             tmp.unlink()  # leftovers of a killed build; their shards are redone
 

@@ -53,7 +53,7 @@ def test_probe_and_eval_items_in_training_text_are_removed_and_reported(tmp_path
     assert log[sample_id(train[4].text)]["reference"] == "moons:0"
     assert removal_summary(run)["decontam"] == {
         "input": 8, "kept": 5, "removed": 3, "probe_rows": 2,
-        "by_reason": {"contaminated:moons": 1, "contaminated:probe": 2}}
+        "by_reason": {"contaminated:moons": 1, "contaminated:probe": 2}, "by_family": {"test.planted": 3}}
 
 
 def test_a_changed_operator_or_number_is_not_the_probe(tmp_path):

@@ -36,7 +36,7 @@ def test_exact_removes_repeats_of_normalised_text_and_never_probes(tmp_path, spb
     assert {r["duplicate_of"] for r in log} == {sample_id(texts[0]), sample_id(texts[1])}
     summary = removal_summary(run)["dedup_exact"]
     assert summary == {"input": 7, "kept": 5, "removed": 2, "probe_rows": 1,
-                       "by_reason": {"exact_duplicate": 2}}
+                       "by_reason": {"exact_duplicate": 2}, "by_family": {"test.planted": 2}}
 
 
 def _changed(doc: str, at: list[int], word: str = "changed") -> str:
