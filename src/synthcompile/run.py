@@ -372,7 +372,7 @@ class RunDir:
             for path in sorted(folder.glob("*.jsonl")):
                 for line in path.read_text().splitlines():
                     rec = json.loads(line)
-                    reason = str(rec.get("reason", "")).split(":")[0]
+                    reason = str(rec.get("reason", "")).split(": ")[0]  # "bad JSON: <detail>"; ids may hold colons
                     counts[reason] += 1
                     if len(examples.setdefault(reason, [])) < QUARANTINE_EXAMPLES:
                         examples[reason].append(rec)

@@ -46,16 +46,23 @@ AUDIT_SCHEMA = pa.schema([
 
 
 def kind_of(structured: str) -> str:
+    """The question kind; for a question over a relation path (memory), the path too: "What is
+    the currency of X?" and "What is the capital of X?" are different questions, and each one's
+    answer prior (the euro for currencies) is what the question asks, not a surface shortcut."""
     data = json.loads(structured) if structured else {}
     if isinstance(data, dict):
         for key in KIND_KEYS:
             if isinstance(data.get(key), str):
+                path = data.get("path")
+                if isinstance(path, list) and path and all(isinstance(p, str) for p in path):
+                    return f"{data[key]}:{'/'.join(path)}"
                 return data[key]
     return ""
 
 
 class AuditMap(StreamMap):
     name = "audit_rows"
+    version = "2"  # 2: memory kinds by relation path
     schema = with_bucket(ROWS)
 
     def __init__(self, section: AuditSection):

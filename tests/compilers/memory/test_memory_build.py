@@ -432,3 +432,21 @@ def test_the_lab_rebuilds_the_verifiers_of_a_recipe_with_relative_seed_paths(tmp
     question = next(r for r in _rows(root) if r["answer"] == "London")
     assert Verifiers(root).verify(question, "Answer: London").passed
     assert not Verifiers(root).verify(question, "Answer: Paris").passed
+
+
+def test_same_value_comparisons_on_a_real_graph_are_balanced(tmp_path):
+    """On countries, "Do X and Y have the same capital?" can only be "no": such questions are
+    not asked; where "yes" is possible it is about half the answers (it was 0 of 66)."""
+    recipe = tmp_path / "real.yaml"
+    recipe.write_text("name: real\nseed: 2\nmemory:\n  seed:\n    real_world: {}\n"
+                      "  questions: {comparisons: 3, two_hop: 0, three_hop: 0}\n  probes: {entity_holdout: 0}\n")
+    rows = _rows(_build(recipe, tmp_path / "run"))
+    same: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        data = json.loads(r["structured"])
+        if data.get("kind") == "compare" and data["op"] == "same":
+            same[data["path"][0]].append(r["answer"])
+    assert same and "capital" not in same
+    for relation, answers in same.items():
+        if len(answers) >= 30:
+            assert 0.3 <= answers.count("yes") / len(answers) <= 0.7, (relation, len(answers))

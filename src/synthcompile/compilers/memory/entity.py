@@ -20,7 +20,7 @@ from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.sample import Sample, Verdict, normalise_text
 from synthcompile.stage import ShardContext
 
-VERSION = "2"
+VERSION = "3"  # 3: "same X?" comparisons drawn yes/no 50/50, none where yes is impossible
 
 
 class EntityCompiler:
@@ -142,17 +142,21 @@ class EntityCompiler:
             return None
         r = rels[rng.randrange(len(rels))]
         side = self.splits.entity(eid)
+        usable = lambda p: p != eid and p not in self.ambiguous and self.splits.entity(p) == side  # noqa: E731
+        if g.relations[r].value == "entity":  # "same X?": yes or no drawn first, 50/50
+            sharers = [p for p in g.subjects(g.objects(eid, r)[0], r) if usable(p)]
+            if not sharers:  # "yes" is impossible here: asking would only teach "no"
+                return None
+            if rng.random() < 0.5:
+                return qs.comparison(g, eid, sharers[rng.randrange(len(sharers))], r, rng.randrange(4))
+        pool = self.partners.get((g.entities[eid].type, side), [])
         for _ in range(4):
-            if g.relations[r].value == "entity" and rng.random() < 0.5:
-                pool = g.subjects(g.objects(eid, r)[0], r)  # partners sharing the value: "yes" answers
-            else:
-                pool = self.partners.get((g.entities[eid].type, side), [])
             if not pool:
                 return None
             partner = pool[rng.randrange(len(pool))]
-            if partner != eid and partner not in self.ambiguous and self.splits.entity(partner) == side:
+            if usable(partner):
                 q = qs.comparison(g, eid, partner, r, rng.randrange(4))
-                if q is not None:
+                if q is not None and (g.relations[r].value != "entity" or q.answer == "no"):
                     return q
         return None
 
