@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 
 import pyarrow.parquet as pq
@@ -171,3 +172,139 @@ def test_a_dataset_that_keeps_failing_gives_up_with_generation_failed(monkeypatc
     with pytest.raises(GenerationFailed, match="10 draws failed, last: RuntimeError"):
         family.generate(random.Random(0))
     assert len(set(calls)) == 10  # ten different seeds, all from the item's RNG
+
+
+# Labels cross-checked by our own solvers ---------------------------------------------------------
+
+def _semantics(meta: dict) -> tuple[bool, bool]:
+    """(follows in modern logic, follows when every term has members), read from the metadata
+    (the adapter's check reads the question): our syllogisms family's model search."""
+    from synthcompile.compilers.logic.families.syllogisms import parse_statement, valid_by_models
+
+    texts = [meta["premise1"], meta["premise2"], meta["conclusion"]]
+    names = list(dict.fromkeys(w for t in texts for w in t.split()[1:] if w not in ("are", "not")))
+    *premises, conclusion = [parse_statement(t, names) for t in texts]
+    inhabited = tuple(("some", k, k) for k in range(len(names)))
+    return valid_by_models(tuple(premises), conclusion), valid_by_models((*premises, *inhabited), conclusion)
+
+
+@pytest.mark.parametrize("level", [3, 4])  # where reasoning-gym's rules let wrong labels through
+def test_syllogism_items_our_checker_contradicts_are_quarantined_with_both_verdicts(level):
+    from synthcompile.compilers.logic.reasoning_gym import LabelRejected
+
+    family = reasoning_gym_family("syllogism").make(level)
+    kept, rejected, wrong = 0, [], 0
+    for s in range(300):
+        raw = family.item(random.Random(s).randrange(2**31))  # the item generate() draws first
+        modern, traditional = _semantics(raw["metadata"])
+        # Wrong under both semantics (reasoning-gym's questions name neither).
+        wrong += (raw["answer"] == "Yes" and not traditional) or (raw["answer"] == "No" and modern)
+        try:
+            problem = family.generate(random.Random(s))
+        except LabelRejected as exc:
+            rejected.append(exc)
+            continue
+        kept += 1
+        answer = problem.answer_text
+        assert (traditional if answer == "Yes" else not modern), problem.data["entry"]["question"]
+        assert family.verify(json.loads(json.dumps(problem.data)), answer).passed
+    assert wrong > 0 and len(rejected) == wrong and kept + wrong == 300
+    for exc in rejected:
+        assert exc.kind == "label_disagrees"
+        assert str(exc).startswith("reasoning-gym says 'Yes', the syllogisms checker says the conclusion "
+                                   "does not follow, even if every term has members (counter-model: only {")
+        assert exc.record["item"]["answer"] == "Yes" and "dataset_seed" in exc.record
+
+
+def _flip(name: str, label: str) -> str:
+    """A label that is certainly wrong for the item (the items are picked so that it is)."""
+    if name == "syllogism":
+        return {"Yes": "No", "No": "Yes"}[label]
+    if name == "course_schedule":
+        return {"True": "False", "False": "True"}[label]
+    if name == "shortest_path":
+        return "infeasible" if label != "infeasible" else "up"
+    if name == "number_sorting":
+        items = json.loads(label.replace("'", '"'))
+        k = next(i for i in range(len(items) - 1) if float(items[i]) != float(items[i + 1]))
+        items[k], items[k + 1] = items[k + 1], items[k]
+        return str(items)
+    if name == "fraction_simplification":
+        return re.sub(r"\d+", lambda m: str(int(m.group()) + 1), label, count=1)  # the numerator
+    if name == "propositional_logic":
+        return f"¬{label}"
+    return str(int(label) + 1)  # whole-number answers
+
+
+CHECKED = ["syllogism", "basic_arithmetic", "chain_sum", "products", "simple_equations", "fraction_simplification",
+           "number_sorting", "shortest_path", "course_schedule", "propositional_logic"]
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_a_planted_wrong_label_is_quarantined_and_the_true_one_kept(name, monkeypatch):
+    from synthcompile.compilers.logic.formula import entails, parse_formula
+    from synthcompile.compilers.logic.reasoning_gym import LabelRejected, cross_check
+
+    # A syllogism whose answer both semantics agree on; propositional premises that can all hold
+    # (else every conclusion follows, its negation too).
+    where = {"syllogism": lambda p: len(set(_semantics(p.data["entry"]["metadata"]))) == 1,
+             "propositional_logic": lambda p: not entails(
+                 [parse_formula(f) for f in p.data["entry"]["metadata"]["premises"]], ["const", False]),
+             }.get(name, lambda p: True)
+    family, problem, data = _item(name, level=2, where=where)
+    assert family.verify(data, problem.answer_text).passed  # the true label passes
+    planted = json.loads(json.dumps(data["entry"]))
+    label = problem.answer_text
+    wrong = _flip(name, label)
+    if planted["answer"] is None:
+        planted["metadata"]["example_answer"] = wrong
+    else:
+        planted["answer"] = wrong
+    assert cross_check(name, planted, wrong)[0] == "label_disagrees"
+
+    monkeypatch.setattr(family, "item", lambda seed: json.loads(json.dumps(planted)))
+    with pytest.raises(LabelRejected) as err:
+        family.generate(random.Random(0))
+    assert err.value.kind == "label_disagrees" and f"reasoning-gym says {wrong!r}" in str(err.value)
+    # A stored sample carrying the wrong label fails when re-scored, whatever the answer.
+    stored = {**data, "entry": planted, "rebuild": False}
+    for answer in (wrong, label):
+        verdict = family.verify(stored, answer)
+        assert not verdict.passed and verdict.reason.startswith("label_disagrees: "), (answer, verdict)
+
+
+def test_basic_arithmetic_floor_division_labels_are_quarantined():
+    from synthcompile.compilers.logic.reasoning_gym_checks import check_expression
+
+    item = {"question": "Calculate 7 - -9 * -3 / -( 7 - -3 + 11 ).", "answer": "9",
+            "metadata": {"expression": "7 - -9 * -3 / -( 7 - -3 + 11 )"}}  # reasoning-gym's, seed-built
+    assert check_expression(item, "9") == "7 - -9 * -3 / -( 7 - -3 + 11 ) = 58/7 (= 8.28571)"
+    assert check_expression(item, "58/7") is None
+
+
+def test_an_item_the_check_cannot_read_is_refused(monkeypatch):
+    from synthcompile.compilers.logic.reasoning_gym import LabelRejected
+
+    family, _, data = _item("syllogism")
+    changed = {**data["entry"], "question": data["entry"]["question"].replace("Consider", "Ponder")}
+    monkeypatch.setattr(family, "item", lambda seed: changed)
+    with pytest.raises(LabelRejected) as err:
+        family.generate(random.Random(0))
+    assert err.value.kind == "label_unchecked" and "syllogism question not in the expected form" in str(err.value)
+
+
+def test_a_build_quarantines_wrong_labels_and_counts_them(write_recipe, tmp_path):
+    path = write_recipe("name: rg-syl\nseed: 1\nshard_size: 100\nlogic:\n  generators:\n"
+                        "    - family: reasoning_gym:syllogism\n      count: 100\n      difficulty: [4]\n")
+    with LocalExecutor(1) as ex:
+        run = build(load_recipe(path), tmp_path / "run", ex, recipe_file=path)
+    rows = pq.read_table(sorted(run.root.glob("samples/*/*.parquet"))).to_pylist()
+    summary = json.loads((run.root / "quarantine.json").read_text())["logic"]
+    (entry,) = summary["by_reason"]
+    assert entry["reason"] == "label_disagrees" and entry["count"] == summary["total"] > 0
+    assert len(rows) + entry["count"] == 100 and all(r["verdict"]["passed"] for r in rows)
+    example = entry["examples"][0]
+    assert example["reason"].startswith("label_disagrees: reasoning-gym says 'Yes', the syllogisms checker says")
+    assert example["record"]["item"]["metadata"]["source_dataset"] == "syllogism"
+    marker = next((run.root / "work" / "logic" / "completions").glob("*.json"))
+    assert json.loads(marker.read_text())["stats"]["quarantined:label_disagrees"] == entry["count"]

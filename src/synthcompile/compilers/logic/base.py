@@ -18,11 +18,24 @@ from pydantic import BaseModel, ConfigDict
 from synthcompile.sample import Verdict
 
 
-class GenerationFailed(RuntimeError):
-    """A generator gave up on an item (no valid draw within its attempts).
+class Quarantined(RuntimeError):
+    """An item that must not be written. The stage sets it aside with the reason
+    ``"<kind>: <message>"`` (stats and ``quarantine.json`` count by kind), keeping ``record``
+    beside its seed, and carries on with the next item."""
 
-    The stage quarantines that item with this message and carries on with the next one.
-    """
+    kind = "quarantined"
+
+    def __init__(self, message: str, *, kind: str | None = None, record: dict[str, Any] | None = None):
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
+        self.record = record or {}
+
+
+class GenerationFailed(Quarantined):
+    """A generator gave up on an item (no valid draw within its attempts)."""
+
+    kind = "generation failed"
 
 
 class FamilyConfig(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Len
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
-from synthcompile.config import StrictModel
+from synthcompile.config import MAX_COUNT, StrictModel
 
 
 Form = Literal["plain", "think", "terse"]
@@ -19,13 +20,13 @@ class GeneratorSpec(StrictModel):
     """One logic family to compile: how many samples, at which difficulty levels, in which forms."""
 
     family: str = Field(description="registered family, e.g. 'arithmetic' or 'reasoning_gym:chain_sum'")
-    count: PositiveInt = Field(description="training samples to generate")
-    difficulty: list[PositiveInt] | Literal["all"] = Field(
+    count: PositiveInt = Field(le=MAX_COUNT, description="training samples to generate")
+    difficulty: Annotated[list[PositiveInt], Len(min_length=1)] | Literal["all"] = Field(
         "all", description="difficulty levels to cycle through (1 = easiest)")
     params: dict[str, Any] = Field(default_factory=dict, description="overrides of the family config")
     forms: dict[Form, float] | None = Field(None, description="surface-form weights; default: the section's")
-    probes: NonNegativeInt = Field(0, description="held-out probe samples (split='probe')")
-    probe_difficulty: list[PositiveInt] | None = Field(
+    probes: NonNegativeInt = Field(0, le=MAX_COUNT, description="held-out probe samples (split='probe')")
+    probe_difficulty: Annotated[list[PositiveInt], Len(min_length=1)] | None = Field(
         None, description="levels for probes, e.g. one never trained on; default: 'difficulty'")
     name: str | None = Field(None, description="output name; defaults to the family (must be unique)")
 

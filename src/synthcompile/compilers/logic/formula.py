@@ -158,6 +158,15 @@ def tables(formulas: list[Formula], names: tuple[str, ...] | None = None) -> tup
     return [truth(f, masks, full) for f in formulas], masks, full
 
 
+def entails(premises: list[Formula], conclusion: Formula) -> bool:
+    """Every row that makes all the premises true makes the conclusion true."""
+    (*p_masks, c_mask), _, full = tables([*premises, conclusion])
+    held = full
+    for m in p_masks:
+        held &= m
+    return held & ~c_mask == 0
+
+
 def in_nnf(f: Formula) -> bool:
     op = f[0]
     if op in ("var", "const"):

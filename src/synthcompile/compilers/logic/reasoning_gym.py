@@ -44,6 +44,12 @@ The mapping, decided once here for every dataset:
   ``composite``, whose place is taken by listing its datasets as generators.
 - **reading an answer**: as ``answers.final_answer`` reads it, except that when the oracle
   spans lines (grids, move lists) a bare response is read whole rather than by its last line.
+- **labels are cross-checked** where one of our families decides the same task
+  (:mod:`.reasoning_gym_checks`: syllogism, the arithmetic chains, shortest_path, ...): its
+  solver re-derives the answer from the question, and an item whose label it contradicts, or
+  that it cannot read, is quarantined (``label_disagrees`` / ``label_unchecked``) rather than
+  written, since reasoning-gym's scorer only compares with the label. ``verify`` repeats the
+  check, so re-scoring a stored sample with a wrong label fails too.
 """
 
 from __future__ import annotations
@@ -60,11 +66,12 @@ from typing import Any, Callable, ClassVar
 from pydantic import Field, create_model, model_validator
 
 from synthcompile.answers import final_answer, parse_number
-from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
+from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem, Quarantined
+from synthcompile.compilers.logic.reasoning_gym_checks import CHECKS, Unreadable
 from synthcompile.sample import Verdict
 
 EXTRA_HINT = "reasoning-gym datasets need the optional extra: pip install 'synthcompile[reasoning-gym]'"
-ADAPTER_VERSION = "1"
+ADAPTER_VERSION = "2"  # 2: labels cross-checked by our solvers (items quarantined)
 RESERVED_FIELDS = ("seed", "size")  # set per sample by the adapter, never by a recipe
 # Metadata keys that hold a valid example answer when an item has no single oracle.
 EXAMPLE_KEYS = ("example_answer", "possible_answer", "example_correct_answer")
@@ -198,6 +205,36 @@ def _to_json(value: Any) -> Any:
     return json.loads(json.dumps(value, default=_jsonable))
 
 
+class LabelRejected(Quarantined):
+    """Our solver for the same task contradicts reasoning-gym's label, or cannot read the item."""
+
+
+def cross_check(dataset: str, item: dict, label: str) -> tuple[str, str] | None:
+    """(kind, reason) when our solver for ``dataset`` rejects ``label`` for ``item``; None when it
+    agrees or we have no solver for the dataset."""
+    if (found := CHECKS.get(dataset)) is None:
+        return None
+    try:
+        ours = found.check(item, label)
+    except Exception as exc:  # any surprise in the item is a refusal, never a crashed build
+        detail = str(exc) if isinstance(exc, Unreadable) else repr(exc)
+        return "label_unchecked", f"the {found.family} checker cannot read the item: {detail}"
+    if ours is None:
+        return None
+    return "label_disagrees", f"reasoning-gym says {label!r}, the {found.family} checker says {ours}"
+
+
+def label_of(item: dict) -> str | None:
+    """What a sample trains on: the oracle, else the metadata's example answer (None: neither)."""
+    if (oracle := item.get("answer")) is not None:
+        return str(oracle)
+    meta = item.get("metadata") or {}
+    example = next((meta[k] for k in EXAMPLE_KEYS if meta.get(k) is not None), None)
+    if example is None:
+        return None
+    return example if isinstance(example, str) else json.dumps(example)
+
+
 def read_answer(response: str, multiline: bool) -> tuple[str, str]:
     """(answer for the strict comparison, answer for reasoning-gym's scorer).
 
@@ -242,20 +279,17 @@ class ReasoningGymFamily(Family):
     def generate(self, rng: random.Random) -> Problem:
         seed, raw = self.draw(rng)
         item = _to_json(raw)
-        meta = item.get("metadata") or {}
-        oracle = item.get("answer")
-        if oracle is None:
-            example = next((meta[k] for k in EXAMPLE_KEYS if meta.get(k) is not None), None)
-            if example is None:
-                raise ValueError(f"reasoning-gym dataset {self.dataset_name!r} gives neither an oracle "
-                                 "nor an example answer, so its items cannot be verified")
-            answer_text = example if isinstance(example, str) else json.dumps(example)
-        else:
-            answer_text = str(oracle)
+        answer_text = label_of(item)
+        if answer_text is None:
+            raise ValueError(f"reasoning-gym dataset {self.dataset_name!r} gives neither an oracle "
+                             "nor an example answer, so its items cannot be verified")
+        if rejected := cross_check(self.dataset_name, item, answer_text):
+            kind, reason = rejected
+            raise LabelRejected(reason, kind=kind, record={"dataset_seed": seed, "item": item})
         steps = TRACES.get(self.dataset_name)
-        trace = steps(meta) if steps else []
+        trace = steps(item.get("metadata") or {}) if steps else []
         return Problem(fields={"question": item["question"]}, answer_text=answer_text, trace=trace,
-                       data={"seed": seed, "entry": item, "oracle": oracle is not None,
+                       data={"seed": seed, "entry": item, "oracle": item.get("answer") is not None,
                              "rebuild": item != raw})
 
     def verify(self, data: dict, answer: str) -> Verdict:
@@ -265,6 +299,8 @@ class ReasoningGymFamily(Family):
             if _to_json(rebuilt) != entry:
                 return self.wrong("the stored item is not the one its seed gives")
             entry = rebuilt
+        if rejected := cross_check(self.dataset_name, data["entry"], label_of(data["entry"]) or ""):
+            return self.wrong(": ".join(rejected))
         oracle = data["entry"]["answer"]
         given, for_scorer = read_answer(answer, oracle is not None and "\n" in str(oracle))
         if not given:
@@ -313,7 +349,15 @@ def _family_class(name: str) -> type[Family]:
         "dataset_type": dataset_cls,
     })
     # Refuse a dataset we cannot verify, now (a located recipe error) rather than mid-build.
-    problem = cls.make(1).generate(random.Random(0))
+    family = cls.make(1)
+    for attempt in range(ATTEMPTS):
+        try:
+            problem = family.generate(random.Random(attempt))
+            break
+        except LabelRejected as exc:  # a wrong label on this draw; every draw: refuse the dataset
+            if attempt == ATTEMPTS - 1:
+                raise ValueError(f"reasoning-gym dataset {name!r}: {ATTEMPTS} items rejected, last: "
+                                 f"{exc.kind}: {exc}") from None
     if not problem.answer_text:
         raise ValueError(f"reasoning-gym dataset {name!r} gives an empty answer")
     return cls

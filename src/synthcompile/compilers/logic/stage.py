@@ -5,8 +5,9 @@ alone, so a shard is a plain index range and its bytes do not depend on which wo
 Each problem is verified from its JSON-serialised structure (what the ``structured`` column
 keeps), so what is verified is exactly what is stored. A problem whose verification fails is
 kept with ``verdict.passed = false`` and its reason: the build goes on, and the stats show it.
-An item whose generator gives up (:class:`GenerationFailed`) is quarantined with its reason and
-seed, and counted in the shard's stats; the next item follows.
+An item a family refuses to emit (:class:`Quarantined`: its generator gave up, or a reasoning-gym
+label our own solver contradicts) is quarantined with its reason and seed, and counted in the
+shard's stats by the reason's kind; the next item follows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Iterator
 
 import pyarrow as pa
 
-from synthcompile.compilers.logic.base import Family, GenerationFailed
+from synthcompile.compilers.logic.base import Family, Quarantined
 from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import FormPicker, render
 from synthcompile.compilers.logic.config import LogicSection
@@ -101,9 +102,9 @@ class LogicStage(Stage):
             seed = seeds.seed(i)
             try:
                 samples.append(self._sample(at, gen.key, split, i, seed, pick_form))
-            except GenerationFailed as exc:  # this item only: the build goes on
+            except Quarantined as exc:  # this item only: the build goes on
                 ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
-                                "rng_seed": seed}, f"generation failed: {exc}")
+                                "rng_seed": seed, **exc.record}, f"{exc.kind}: {exc}")
                 continue
             if len(samples) == BATCH_ROWS:
                 yield self._table(samples, ctx)

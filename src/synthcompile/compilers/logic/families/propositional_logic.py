@@ -30,7 +30,7 @@ from pydantic import Field, model_validator
 from synthcompile.answers import TRUE_FALSE, Vocabulary, final_answer, parse_bool
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.formula import (  # noqa: F401  (tests and tools import them from here)
-    Formula, in_nnf, parse_formula, row_masks, show, tables, tf, truth, variables_of)
+    Formula, entails, in_nnf, parse_formula, row_masks, show, tables, tf, truth, variables_of)
 from synthcompile.compilers.logic.formula_solvers import evaluate, nnf, split_search
 from synthcompile.sample import Verdict
 
@@ -321,11 +321,7 @@ class PropositionalLogic(Family):
                 return self.wrong("not true/false")
             return self.ok() if said == value else self.wrong(f"the formula is {value}")
         if kind == "entails":
-            (*p_masks, c_mask), _, full = tables([*data["premises"], f])
-            held = full
-            for m in p_masks:
-                held &= m
-            follows = held & ~c_mask == 0
+            follows = entails(data["premises"], f)
             said = parse_bool(given, ENTAILS)
             if said is None:
                 return self.wrong("not yes/no")
