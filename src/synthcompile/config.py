@@ -46,6 +46,17 @@ def _resolved(value: str, info: ValidationInfo) -> Path:
     return Path(base) / value if base is not None else Path(value)
 
 
+# Size limits, checked when a recipe is validated: a count of 1e12 or a world of 1e9 people
+# would otherwise be found out as hours of planning or a worker out of memory. Far above what
+# this code is for per section (a cluster build adds sections, or generators); each names itself
+# in the error ("less than or equal to 1000000000").
+MAX_COUNT = 1_000_000_000      # samples of one generator, environment or strategy
+MAX_SHARD_ROWS = 1_000_000     # rows of one shard: a shard is held in memory
+MAX_SHARDS = 1_000_000         # shards of one stage: the plan is held in memory
+MAX_PEOPLE = 2_000_000         # entities of a generated world: every worker holds the world
+MAX_PER_ENTITY = 1_000         # documents or questions of one kind per entity
+
+
 def seed_file(value: str, info: ValidationInfo) -> str:
     """A seed path, relative to the recipe file, that must exist."""
     path = _resolved(value, info)

@@ -28,20 +28,106 @@ def read_yaml(path: str | Path, kind: str, keys: str) -> tuple[dict, dict[tuple,
     file = str(path)
     if not path.is_file():
         raise RecipeError(f"no such {kind} file", file=file)
-    text = path.read_text(encoding="utf-8")
+    text = _text(path, kind)
     try:
+        _check_shape(text, file)  # before composing: PyYAML recurses, and aliases multiply
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_expansion(node, file)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise RecipeError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
                           line=mark.line + 1 if mark else None) from None
+    if node is not None:
+        _check_strings(node, file)
     if not isinstance(data, dict):
         raise RecipeError(f"a {kind} is a mapping of keys ({keys})", file=file, line=1)
     duplicates = _duplicate_keys(node, file)
     if duplicates:
         raise RecipeErrors(duplicates)
     return data, index_lines(node) if node is not None else {}
+
+
+# Limits on what a recipe file may be: far above any real recipe (the shipped ones are under
+# 10 KB, 8 levels deep), far below what makes loading slow or unbounded.
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 64
+MAX_VALUES = 100_000  # scalars and collections once aliases are expanded
+
+
+def _text(path: Path, kind: str) -> str:
+    file = str(path)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise RecipeError(f"{size:,} bytes: a {kind} file is at most {MAX_BYTES:,} bytes", file=file)
+    raw = path.read_bytes()
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise RecipeError(f"the file is UTF-16: save the {kind} as UTF-8", file=file, line=1)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise RecipeError(f"not UTF-8 text (byte 0x{raw[exc.start]:02x}): a {kind} is a UTF-8 YAML file",
+                          file=file, line=line) from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise RecipeError("a NUL character: a YAML file holds none", file=file, line=line)
+    return text
+
+
+def _check_shape(text: str, file: str) -> None:
+    """Nesting depth, from the event stream (PyYAML's composer recurses per level: 5,000 levels
+    would raise RecursionError)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise RecipeError(f"nested more than {MAX_DEPTH} levels deep", file=file,
+                                  line=event.start_mark.line + 1)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Refuse an alias bomb: nine aliases of nine aliases of ... are a few lines that expand to
+    billions of values (every later walk of the data would hang). Sizes are counted once per
+    node (aliases share nodes), bottom-up, without recursion."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in size:
+            continue
+        children = ([n for kv in node.value for n in kv] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            if size[id(node)] > MAX_VALUES:
+                raise RecipeError(f"expands to more than {MAX_VALUES:,} values (aliases of aliases?)",
+                                  file=file, line=node.start_mark.line + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+
+
+def _check_strings(root: yaml.Node, file: str) -> None:
+    """A lone surrogate ("\\udc80" in a double-quoted string) is no text: it fails later, far
+    from its line, wherever it is written out."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                node.value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RecipeError("a lone surrogate in a string (an escape such as \\udc80 is no character)",
+                                  file=file, line=node.start_mark.line + 1) from None
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for kv in node.value for n in kv)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
 
 
 def index_lines(node: yaml.Node, path: tuple = (), out: dict | None = None) -> dict[tuple, int]:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, PositiveInt, ValidationError, create_model, model_validator
 
 from synthcompile import components
-from synthcompile.config import StrictModel, hashable
+from synthcompile.config import MAX_SHARD_ROWS, StrictModel, hashable
 from synthcompile.errors import RecipeError
 # Re-exported: the located-error helpers recipe users import from here.
 from synthcompile.located import RecipeErrors, errors_from_validation, format_loc, line_for, read_yaml, suggest  # noqa: F401
@@ -34,10 +34,12 @@ class ExecutorSection(StrictModel):
 class RecipeBase(StrictModel):
     """What every recipe has besides its components' sections."""
 
-    name: str
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+                      description="letters, digits, '.', '_' and '-' (the default output is runs/<name>)")
     description: str = ""
     seed: int = 0
-    shard_size: PositiveInt = Field(2000, description="samples per shard: the unit of work and resume")
+    shard_size: PositiveInt = Field(2000, le=MAX_SHARD_ROWS,
+                                    description="samples per shard: the unit of work and resume")
     executor: ExecutorSection = Field(default_factory=ExecutorSection)
 
     @model_validator(mode="after")

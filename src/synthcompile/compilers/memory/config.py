@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator, model_validator
 
-from synthcompile.config import StrictModel, seed_file
+from synthcompile.config import MAX_PEOPLE, MAX_PER_ENTITY, MAX_SHARD_ROWS, StrictModel, seed_file
 
 
 MemoryStyle = Literal["paragraph", "list", "table", "timeline", "flashcards", "qa", "dialogue"]
@@ -15,11 +15,11 @@ MemoryStyle = Literal["paragraph", "list", "table", "timeline", "flashcards", "q
 class FictionalSeed(StrictModel):
     """A generated world; counts left out are derived from 'people'."""
 
-    people: PositiveInt = Field(description="people (each with birth date, city, employer, ...)")
-    cities: PositiveInt | None = Field(None, description="default: people / 100, at least 10")
-    countries: PositiveInt | None = Field(None, description="default: cities / 10, at least 3")
-    organisations: PositiveInt | None = Field(None, description="default: people / 50, at least 5")
-    universities: PositiveInt | None = Field(None, description="default: people / 500, at least 3")
+    people: PositiveInt = Field(le=MAX_PEOPLE, description="people (each with birth date, city, employer, ...)")
+    cities: PositiveInt | None = Field(None, le=MAX_PEOPLE, description="default: people / 100, at least 10")
+    countries: PositiveInt | None = Field(None, le=MAX_PEOPLE, description="default: cities / 10, at least 3")
+    organisations: PositiveInt | None = Field(None, le=MAX_PEOPLE, description="default: people / 50, at least 5")
+    universities: PositiveInt | None = Field(None, le=MAX_PEOPLE, description="default: people / 500, at least 3")
     fields: PositiveInt | None = Field(None, description="fields of work (at most 40); default 30")
 
     @model_validator(mode="after")
@@ -86,7 +86,7 @@ class MemorySeed(StrictModel):
 
 
 class MemoryVerbalise(StrictModel):
-    multiplicity: PositiveInt = Field(3, description="distinct documents per entity")
+    multiplicity: PositiveInt = Field(3, le=MAX_PER_ENTITY, description="distinct documents per entity")
     styles: dict[MemoryStyle, float] = Field(
         default_factory=lambda: {"paragraph": 3.0, "list": 1.0, "table": 1.0, "timeline": 1.0,
                                  "flashcards": 1.0, "qa": 1.0, "dialogue": 1.0},
@@ -106,10 +106,10 @@ class MemoryVerbalise(StrictModel):
 class MemoryQuestions(StrictModel):
     one_hop: bool = Field(True, description="a question per fact (sets for many-valued relations)")
     inverse: bool = Field(True, description="who/which has this entity as a value")
-    max_set: PositiveInt = Field(5, description="largest answer set for set and inverse questions")
-    two_hop: NonNegativeInt = Field(2, description="2-hop compositions per entity")
-    three_hop: NonNegativeInt = Field(1, description="3-hop compositions per entity")
-    comparisons: NonNegativeInt = Field(1, description="same/earlier/larger questions per entity")
+    max_set: PositiveInt = Field(5, le=MAX_PER_ENTITY, description="largest answer set for set and inverse questions")
+    two_hop: NonNegativeInt = Field(2, le=MAX_PER_ENTITY, description="2-hop compositions per entity")
+    three_hop: NonNegativeInt = Field(1, le=MAX_PER_ENTITY, description="3-hop compositions per entity")
+    comparisons: NonNegativeInt = Field(1, le=MAX_PER_ENTITY, description="same/earlier/larger questions per entity")
     think: float = Field(0.5, ge=0, le=1, description="share of multi-hop/compare with a <think> trace")
     answer_leads: tuple[str, ...] | None = Field(  # a tuple (hashable: sections are cache keys), from a YAML list
         None, min_length=1, description="how an answer is stated, '{}' for the answer, drawn per "
@@ -159,7 +159,7 @@ class MemorySection(StrictModel):
     verbalise: MemoryVerbalise = Field(default_factory=MemoryVerbalise)
     questions: MemoryQuestions = Field(default_factory=MemoryQuestions)
     probes: MemoryProbes = Field(default_factory=MemoryProbes)
-    entities_per_shard: PositiveInt = Field(250, description="entities per shard: the unit of work")
+    entities_per_shard: PositiveInt = Field(250, le=MAX_SHARD_ROWS, description="entities per shard: the unit of work")
     max_quarantined: float = Field(
         0.05, ge=0, le=1, description="a build whose seed rows are quarantined beyond this share fails "
         "(exit 2) naming the top reasons; 1 accepts any share")

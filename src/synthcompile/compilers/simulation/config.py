@@ -10,14 +10,14 @@ from typing import Literal
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator, model_validator
 
 from synthcompile.compilers.simulation.faults import FaultKind
-from synthcompile.config import StrictModel, seed_file
+from synthcompile.config import MAX_COUNT, StrictModel, seed_file
 from synthcompile.llm.config import LLMConfig
 
 SHIPPED_TEMPLATES = tuple(sorted(p.stem for p in (Path(__file__).parent / "templates").glob("*.j2")))
 
 
 class EnvSpec(StrictModel):
-    count: PositiveInt = Field(description="training episodes")
+    count: PositiveInt = Field(le=MAX_COUNT, description="training episodes")
     levels: list[int] | None = Field(None, description="difficulty levels, cycled (default: all the environment's)")
     probes: int = Field(0, ge=0, description="held-out episodes (split probe, other worlds): "
                                               "the lab's closed-loop tasks")
