@@ -191,3 +191,23 @@ def test_loading_streams_the_triples_file(tmp_path):
     tracemalloc.stop()
     assert len(result.graph) == 1 and not result.bad
     assert peak < 1_000_000, f"peak {peak:,} bytes: rows kept in memory"
+
+
+def test_one_bad_date_is_quarantined_not_a_reason_to_retype_the_relation(tmp_path):
+    people = [{"id": f"p{i}", "name": f"Person {i}"} for i in range(60)]
+    ents = _jsonl(tmp_path / "e.jsonl", people)
+    rows = [{"subject": f"p{i}", "relation": "date_of_birth", "object": f"19{i + 10:02d}-01-02"} for i in range(59)]
+    rows.append({"subject": "p59", "relation": "date_of_birth", "object": "31/02/1950"})
+    result = load_graph(ents, _jsonl(tmp_path / "t.jsonl", rows))
+    assert result.graph.relations["date_of_birth"].value == "date"
+    assert [(b.line, b.reason.split(" '")[0]) for b in result.bad] == [(60, "bad date")]
+    assert len(result.graph) == 59
+
+
+def test_a_duplicate_triple_is_counted_and_a_long_csv_field_loads(tmp_path):
+    ents = tmp_path / "e.csv"
+    ents.write_text("id,name\nada,Ada\nlon,London\nlong," + "x" * 200_000 + "\n")
+    row = {"subject": "ada", "relation": "born_in", "object": "lon"}
+    result = load_graph(ents, _jsonl(tmp_path / "t.jsonl", [row, row]))
+    assert not result.bad and len(result.graph) == 1 and result.skipped == {"duplicate triple": 1}
+    assert len(result.graph.entities["long"].name) == 200_000

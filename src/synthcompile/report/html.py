@@ -193,9 +193,10 @@ def build_report(run: RunDir) -> str:
             bottom = [b + c for b, c in zip(bottom, counts)]
         ax.set_xlabel("difficulty")
         ax.set_ylabel("samples")
-        ax.legend(fontsize=6, ncol=columns, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        if families:
+            ax.legend(fontsize=6, ncol=columns, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     # the legend beside the plot, in as many columns as 14 families a column needs
-    columns = 1 + (len(families) - 1) // 14
+    columns = 1 + max(len(families) - 1, 0) // 14  # a run with no samples has no families
     rows = -(-len(families) // columns)
     size = (8.0 + 2.2 * columns, max(3.2, 0.16 * rows + 0.9))
     sections.append(("difficulty", "Difficulty histogram", _svg(difficulty, size)))

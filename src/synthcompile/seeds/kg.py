@@ -54,6 +54,7 @@ class Relation:
     questions: tuple[str, ...] = ()          # questions over {s}; the answer is the object(s)
     inverse_questions: tuple[str, ...] = ()  # questions over {o}; the answer is the subject(s)
     timeline: str = ""       # a dated fact as a timeline entry over {s} ("{s} is born"); default: from the label
+    form: str = ""           # how the label is said (noun, participle, verb, ...); default: read from its words
     ask_inverse: bool = True  # False when the graph lists only some subjects of an object
     subject_type: str = ""   # the one entity type of all subjects / objects, when they share one
     object_type: str = ""    # (set by Graph.settle_types: "which person ...?")
@@ -78,6 +79,12 @@ class LoadResult:
 
     graph: "Graph"
     bad: list[BadRow] = field(default_factory=list)
+    # Rows read and deliberately not loaded, by reason ("duplicate triple"): counted, shown in
+    # the stage's stats, and not a failure (they lose nothing).
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str, n: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + n
 
 
 class Graph:

@@ -29,7 +29,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "entities": ("id", "name", "type", "aliases", "pronoun", "article"),
     "triples": ("subject", "relation", "object"),
     "relations": ("name", "label", "inverse", "cardinality", "value", "templates", "questions",
-                  "inverse_questions", "timeline", "form", "article"),
+                  "inverse_questions", "timeline", "form"),
 }
 Columns = dict[str, str | None]  # a table's column -> ours, or None: read but ignored
 
@@ -96,40 +96,85 @@ def check_columns(path: Path, fmt: str, table: str, columns: Columns | None = No
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
-    with open(path, encoding="utf-8-sig") as f:  # utf-8, less a leading BOM (spreadsheet exports)
-        for line, text in enumerate(f, 1):
-            if not text.strip():
+    # Bytes, decoded line by line: one bad byte is one bad row, not a failed file.
+    with open(path, "rb") as f:
+        for line, raw in enumerate(f, 1):
+            if line == 1 and raw.startswith(b"\xef\xbb\xbf"):  # a BOM (spreadsheet exports)
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield line, raw[:200].decode("utf-8", "replace"), f"not UTF-8 text (byte 0x{raw[exc.start]:02x})"
                 continue
             try:
                 row = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield line, text.rstrip("\n"), f"bad JSON: {exc.msg}"
+                yield line, text.rstrip("\n")[:1000], f"bad JSON: {exc.msg}"
+                continue
+            except RecursionError:
+                yield line, text[:200], "bad JSON: nested too deep"
+                continue
+            except ValueError as exc:  # e.g. an integer past Python's 4,300-digit limit
+                yield line, text[:200], f"bad JSON: {exc}"
                 continue
             if not isinstance(row, dict):
-                yield line, row, "bad JSON: a row must be an object"
+                yield line, str(row)[:200], "bad JSON: a row must be an object"
+                continue
+            if _unencodable(row):
+                yield line, text[:200], "not UTF-8 text (a lone surrogate escape)"
                 continue
             yield line, row, None
+
+
+def _unencodable(row: dict) -> bool:
+    """A value holding a lone surrogate ("\\udc80" in JSON, or a bad byte read leniently):
+    it would fail only later, wherever it is written."""
+    for value in row.values():
+        for text in (value if isinstance(value, list) else [value]):
+            if isinstance(text, str):
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+    return False
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     # The csv module, not pyarrow.csv: we want every value as the text written (pyarrow infers
     # column types, so "007" or "1e3" would change) and the line where each record starts for
     # the quarantine, including rows with the wrong number of fields.
-    with open(path, newline="", encoding="utf-8-sig") as f:  # a BOM would rename the first column
+    # surrogateescape: a bad byte becomes one bad row (found by _unencodable), not a failed file;
+    # utf-8-sig: a BOM would rename the first column.
+    csv.field_size_limit(16 * 1024 * 1024)  # the module's 128 KB default fails a long text field
+    with open(path, newline="", encoding="utf-8-sig", errors="surrogateescape") as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
             return
         header = [h.strip() for h in header]
         line = reader.line_num
-        for values in reader:
+        while True:
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a field past the size limit: this row only
+                start, line = line + 1, reader.line_num
+                yield start, None, f"bad CSV row: {exc}"
+                continue
             start, line = line + 1, reader.line_num
             if not any(v.strip() for v in values):
                 continue
             if len(values) != len(header):
                 yield start, values, f"bad CSV row: {len(values)} fields, header has {len(header)}"
                 continue
-            yield start, {h: (v if v != "" else None) for h, v in zip(header, values)}, None
+            row = {h: (v if v != "" else None) for h, v in zip(header, values)}
+            if _unencodable(row):
+                yield start, None, "not UTF-8 text"
+                continue
+            yield start, row, None
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[int, Any, str | None]]:
@@ -150,13 +195,30 @@ def _article(row: dict) -> str:
     return "" if row.get("pronoun") in ("he", "she") else name_article(str(row["name"]))
 
 
-def _split_list(value: Any) -> tuple[str, ...]:
-    """A list column: a real list (JSONL, Parquet) or ``a|b|c`` (CSV)."""
+def _split_list(value: Any, column: str = "list") -> tuple[str, ...]:
+    """A list column: a real list (JSONL, Parquet) or ``a|b|c`` (CSV) of strings."""
     if value is None:
         return ()
     if isinstance(value, str):
         value = value.split("|")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) and
+                                                       not isinstance(v, bool) for v in value):
+        raise ValueError(f"{column} must be a list of strings (or a|b|c), got {str(value)[:80]!r}")
     return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+PRONOUNS = ("he", "she", "it")
+# How a label is said, when its words do not tell (compilers/memory/phrasing.py reads them).
+FORMS = ("noun", "noun_of", "participle", "verb", "predicate", "event")
+
+
+def _text_field(row: dict, column: str, default: str = "") -> str:
+    value = row.get(column)
+    if value is None:
+        return default
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"{column} must be text, got {str(value)[:80]!r}")
+    return str(value).strip()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -181,11 +243,13 @@ def load_graph(entities: str | Path, triples: str | Path, relations: str | Path 
     for line, row, reason in rows(epath, "entities", ("id", "name")):
         if reason is None:
             try:
-                graph.add_entity(Entity(id=str(row["id"]), name=str(row["name"]).strip(),
-                                        type=str(row.get("type") or "entity"),
-                                        aliases=_split_list(row.get("aliases")),
-                                        pronoun=row.get("pronoun") or None,
-                                        article=_article(row)))
+                pronoun = _text_field(row, "pronoun").lower() or None
+                if pronoun is not None and pronoun not in PRONOUNS:
+                    raise ValueError(f"pronoun must be one of {', '.join(PRONOUNS)}, got {pronoun!r}")
+                graph.add_entity(Entity(id=_text_field(row, "id"), name=_text_field(row, "name"),
+                                        type=_text_field(row, "type") or "entity",
+                                        aliases=_split_list(row.get("aliases"), "aliases"),
+                                        pronoun=pronoun, article=_article(row)))
                 continue
             except ValueError as exc:
                 reason = str(exc)
@@ -211,7 +275,10 @@ def load_graph(entities: str | Path, triples: str | Path, relations: str | Path 
     for line, row, reason in rows(tpath, "triples", required):
         if reason is None:
             try:
+                before = len(graph)
                 graph.add_triple(str(row["subject"]), str(row["relation"]), row["object"])
+                if len(graph) == before:  # the same fact again: recorded, nothing lost
+                    result.skip("duplicate triple")
                 continue
             except ValueError as exc:
                 reason = str(exc)
@@ -246,20 +313,27 @@ def check_phrasings(kind: str, phrasings: tuple[str, ...]) -> None:
 
 
 def relation_from_row(row: dict) -> Relation:
-    name = str(row["name"])
-    rel = Relation(name=name, label=str(row.get("label") or "").strip() or label_from_name(name),
-                   inverse=row.get("inverse") or None,
-                   cardinality=row.get("cardinality") or "many", value=row.get("value") or "entity",
-                   templates=_split_list(row.get("templates")),
-                   questions=_split_list(row.get("questions")),
-                   inverse_questions=_split_list(row.get("inverse_questions")),
-                   timeline=str(row.get("timeline") or ""))
+    name = _text_field(row, "name")
+    if not name:
+        raise ValueError("relation needs a name")
+    inverse = row.get("inverse")
+    rel = Relation(name=name, label=_text_field(row, "label") or label_from_name(name),
+                   inverse=None if inverse is False else (_text_field(row, "inverse") or None),
+                   ask_inverse=inverse is not False and str(inverse).lower() != "false",
+                   cardinality=_text_field(row, "cardinality") or "many", value=_text_field(row, "value") or "entity",
+                   templates=_split_list(row.get("templates"), "templates"),
+                   questions=_split_list(row.get("questions"), "questions"),
+                   inverse_questions=_split_list(row.get("inverse_questions"), "inverse_questions"),
+                   timeline=_text_field(row, "timeline"), form=_text_field(row, "form"))
+    if rel.form and rel.form not in FORMS:
+        raise ValueError(f"form must be one of {', '.join(FORMS)}, got {rel.form!r}")
     for kind in ("templates", "questions", "inverse_questions"):
         check_phrasings(kind, getattr(rel, kind))
     check_phrasings("timeline", (rel.timeline,) if rel.timeline else ())
     return rel
 
 
+TYPED_SHARE = 0.9  # of a relation's objects that must read as dates (numbers) for it to be one
 _DATE_WORDS = re.compile(r"date|year|born|birth|death|died|found|incept|establish|since|start|end|opened")
 
 
@@ -267,9 +341,10 @@ def infer_relations(graph: Graph, rows: Iterator[dict]) -> list[Relation]:
     """Relations of a graph given without a relations table, from all of its triples.
 
     A relation is entity-valued when at least half of its objects are entity ids (the rest are
-    then unknown entity references); else a date when every object reads as one (bare years only
-    when the relation's name speaks of dates: "founded", "birth_year"), else a number when every
-    object reads as one, else a string. It is one-valued when no subject has two distinct objects.
+    then unknown entity references); else a date when 90% of its objects read as one (bare years
+    only when the relation's name speaks of dates: "founded", "birth_year"), else a number when
+    90% read as one, else a string; the rest are then bad values, quarantined. It is one-valued
+    when no subject has two distinct objects.
     Kept per relation: counters, and the first object of each subject.
     """
     counts: dict[str, Counter] = {}
@@ -290,11 +365,14 @@ def infer_relations(graph: Graph, rows: Iterator[dict]) -> list[Relation]:
     for r in sorted(counts):
         c = counts[r]
         label = label_from_name(r)
+        # Typed by what nearly all its objects are: a few bad values are quarantined as bad
+        # values of that type, never a reason to retype the whole relation as strings.
+        mostly = max(1, int(c["all"] * TYPED_SHARE + 0.999999))
         if c["entity"] >= max(c["all"] - c["entity"], 1):
             value = "entity"
-        elif c["date"] == c["all"] and (c["full_date"] or _DATE_WORDS.search(f"{r} {label}".lower())):
+        elif c["date"] >= mostly and (c["full_date"] or _DATE_WORDS.search(f"{r} {label}".lower())):
             value = "date"
-        elif c["number"] == c["all"]:
+        elif c["number"] >= mostly:
             value = "number"
         else:
             value = "string"

@@ -220,11 +220,25 @@ def label_form(label: str) -> Form:
 def relation_form(rel: Relation) -> Form:
     """The form of a relation's label, given its values: a one-word participle with dates is an
     event ("founded": "When was X founded?"), with entities a verb ("attended": "X attended Y")."""
+    if rel.form:  # the relations table says how its label is said
+        return _given_form(rel.form, rel.noun)
     form = label_form(rel.noun)
     word = rel.noun.lower()
     if " " not in word and (word in _PARTICIPLES or form.kind == "verb") and rel.value == "date":
         return Form("event", word)
     return form
+
+
+def _given_form(kind: str, label: str) -> Form:
+    words = label.split()
+    if kind == "verb":
+        ask = " ".join([_base_verb(words[0]), *words[1:]]) if words[0].endswith("s") else label
+        return Form("verb", label, ask)
+    if kind == "predicate" and words[0].lower() in ("is", "are") and len(words) > 1:
+        return Form("predicate", " ".join(words[1:]))
+    if kind == "noun_of" and words[0].lower() not in ("a", "an", "the") and words[0] not in _BARE:
+        return Form("noun_of", a(label))
+    return Form(kind, label)
 
 
 def _base_verb(verb: str) -> str:

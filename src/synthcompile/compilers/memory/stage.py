@@ -75,6 +75,8 @@ class MemoryStage(Stage):
             # What was read, for the share of seed rows quarantined (the component's gate).
             ctx.stats["seed_rows_loaded"] = len(loaded.graph.entities) + len(loaded.graph)
             ctx.stats["seed_rows_quarantined"] = len(loaded.result.bad)
+            for why, n in sorted(loaded.result.skipped.items()):
+                ctx.stats[f"seed_rows_skipped:{why}"] = n
             for kind in loaded.missing_kinds(self.section.questions):
                 ctx.stats[f"no_samples:{kind}"] = 1
         compiler = EntityCompiler(self.section, loaded, ctx, self.params_hash)
