@@ -131,3 +131,27 @@ def test_a_bad_out_is_a_clear_error(write_recipe, tmp_path):
         proc = _cli("build", str(recipe), "--out", str(out))
         assert proc.returncode == 2 and "--out" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert a_file.read_text() == "x"
+
+
+def test_worker_processes_die_with_a_killed_build(write_recipe, tmp_path):
+    """SIGKILL to the build only (not its process group): its fork server and workers follow."""
+    import os
+    import signal
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    recipe = write_recipe(RECIPE.replace("count: 100", "count: 40000").replace("shard_size: 50", "shard_size: 400"))
+    proc = subprocess.Popen([*CLI, "build", str(recipe), "--out", str(tmp_path / "run"), "--workers", "2"],
+                            env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        children: list = []
+        while time.monotonic() < deadline and len(children) < 4:  # tracker, fork server, two workers
+            time.sleep(0.2)
+            children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 4, "the pool never started"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    gone, alive = psutil.wait_procs(children, timeout=20)
+    assert not alive, [(p.pid, p.cmdline()[-1][:60]) for p in alive]

@@ -174,6 +174,7 @@ class RunLock:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        os.ftruncate(self._fd, 0)  # a finished run holds no PID: its files are the same every time
         os.close(self._fd)
 
 

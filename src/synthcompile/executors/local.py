@@ -9,13 +9,14 @@ import resource
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from synthcompile import worker
+from synthcompile.executors import deathsig
 from synthcompile.executors.base import Executor, OnDone
 from synthcompile.run import ShardResult, execute_shard
 from synthcompile.stage import ShardSpec, Stage
 
 # Imported once in the fork server, not in every worker (~0.7 s of CPU each); the stages' own
 # modules are added by prepare().
-PRELOAD = ("numpy", "pyarrow.parquet", "pyarrow.compute", "synthcompile.run")
+PRELOAD = ("synthcompile.executors.deathsig", "numpy", "pyarrow.parquet", "pyarrow.compute", "synthcompile.run")
 
 
 PEAK_RSS = "peak_rss_kb"
@@ -57,7 +58,8 @@ class LocalExecutor(Executor):
             # forkserver: workers start clean (no inherited threads or locks from pyarrow/rich).
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(self._preload)
-            self._pools[size] = ProcessPoolExecutor(size, mp_context=ctx,
+            os.environ[deathsig.PARENT_ENV] = str(os.getpid())  # the fork server arms itself (deathsig.py)
+            self._pools[size] = ProcessPoolExecutor(size, mp_context=ctx, initializer=deathsig.die_with_parent,
                                                     max_tasks_per_child=1 if self.fresh_workers else None)
         return self._pools[size]
 
