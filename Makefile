@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test install bench clean
+.PHONY: quickstart test install bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ quickstart: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+fuzz: $(STAMP)   # the fuzzing and fault-injection tests with their long profiles
+	HYPOTHESIS_PROFILE=long FAULT_TRIALS=20 $(BIN)/python -m pytest -q tests/test_fuzz.py tests/test_faults.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/logic.py
