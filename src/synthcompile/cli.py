@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from pathlib import Path
@@ -423,3 +424,22 @@ def main() -> None:
     except UserError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        if exc.errno not in _DISK_ERRORS:
+            raise
+        # The disk, not our code: one line, and the build resumes once it is fixed (every file is
+        # written to a temporary name first, so nothing half-written is ever kept).
+        where = f" writing {exc.filename}" if exc.filename else ""
+        err.print(f"[red]error:[/] {exc.strerror or exc}{where}: {_DISK_ERRORS[exc.errno]}",
+                  highlight=False, soft_wrap=True)
+        sys.exit(2)
+
+
+_DISK_ERRORS = {errno.ENOSPC: "free some space and run the same command again: the build resumes",
+                errno.EDQUOT: "the disk quota is used up: free some and run the same command again",
+                errno.EROFS: "the file system is read-only: choose another --out",
+                errno.EACCES: "no permission there: choose another --out",
+                errno.EPERM: "not permitted there: choose another --out",
+                errno.ENOTDIR: "a file is in the way of that path: choose another",
+                errno.EEXIST: "a file is in the way of that path: choose another",
+                errno.EISDIR: "that is a folder: name a file"}

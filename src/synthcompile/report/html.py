@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synthcompile import layout
+from synthcompile.atomic import write_atomic
 from synthcompile.export.layout import ExportLayout
 from synthcompile.run import RunDir
 from synthcompile.stats import compute_stats
@@ -223,5 +224,5 @@ def write_report(run: RunDir | str | Path, out: Path | None = None) -> Path:
     """Write the report (default: ``<run>/report.html``) and return its path."""
     run = run if isinstance(run, RunDir) else RunDir(run)
     path = out or run.root / REPORT
-    path.write_text(build_report(run), encoding="utf-8")
+    write_atomic(path, build_report(run).encode("utf-8"))  # never a half-written report (disk full)
     return path
