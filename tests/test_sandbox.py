@@ -3,13 +3,20 @@ nothing outside the sandbox's own temporary directory is touched."""
 
 from __future__ import annotations
 
+import ast
+import fcntl
 import os
+import re
 import socket
+import subprocess
 import time
+import warnings
+from pathlib import Path
 
 import pytest
 
-from synthcompile.sandbox import Limits, SandboxRunner
+import synthcompile.sandbox.runner as sandbox_runner
+from synthcompile.sandbox import Limits, SandboxRunner, SandboxWarning, confine
 
 # Short limits keep the tests quick; the wall-clock limit is the one a busy loop meets first.
 QUICK = Limits(wall_s=0.5, cpu_s=10.0, grace_s=0.5, memory_mb=256)
@@ -330,3 +337,178 @@ def test_a_missing_kernel_layer_is_reported_and_warned(tmp_path, monkeypatch):
         with SandboxRunner(QUICK) as runner:
             assert runner.run("print(2)").stdout == "2\n"
             assert any(m.startswith("landlock") for m in runner.missing)
+
+
+# --- The hostile-snippet corpus, on this kernel and with Landlock capped at ABI 4 -------------
+
+CORPUS = Path(__file__).parent / "sandbox_corpus"
+CORPUS_CASES = sorted(p for p in CORPUS.glob("*.py") if not p.name.startswith("_"))
+PREAMBLE = (CORPUS / "_preamble.py").read_text()
+# cpu_s well under RLIMIT_CPU (2 s), so that the timer-off case can pass the one and not the other.
+CORPUS_LIMITS = Limits(wall_s=2.0, cpu_s=0.5, grace_s=1.0, memory_mb=256)
+LAYER_MISSING = {"seccomp": "capability drop and seccomp (", "landlock": "landlock ("}
+
+
+def capped_confine(directory: Path, abi: int, *, seccomp: bool = True) -> Path:
+    """A copy of confine.py that uses at most Landlock ABI ``abi``, as a kernel that old offers it
+    (no signal scoping below 6), and optionally no seccomp filter. The child loads confine.py by
+    path, so a copy is all a test needs; the shipped code has no switch for it."""
+    path = directory / f"confine_abi{abi}{'' if seccomp else '_noseccomp'}.py"
+    text = sandbox_runner.CONFINE_SCRIPT.read_text()
+    text += f"\n\n_kernel_abi = landlock_abi\n\n\ndef landlock_abi():\n    return min(_kernel_abi(), {abi})\n"
+    if not seccomp:
+        text += "\n\ndef seccomp():\n    pass\n"
+    path.write_text(text)
+    return path
+
+
+def start_runner(confine_script: Path | None) -> tuple[SandboxRunner, int]:
+    """A runner whose zygote is already running with ``confine_script``, and the zygote's pid."""
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SandboxWarning)  # the capped ABI is the point here
+        if confine_script is not None:
+            mp.setattr(sandbox_runner, "CONFINE_SCRIPT", confine_script)
+        runner = SandboxRunner(CORPUS_LIMITS)
+        zygote = int(runner.run("import os\nprint(os.getppid())").stdout)
+    return runner, zygote  # a restarted zygote would load the real confine.py: tests check restarts
+
+
+def read_case(path: Path) -> dict:
+    """A case's header: ``# expect:`` (ok, or a prefix of the error), ``# stdout:`` (a Python
+    literal, for ok), ``# needs:`` (kernel layers it tests)."""
+    header = dict(re.findall(r"^# (expect|stdout|needs): ?(.*)$", path.read_text(), re.M))
+    if "expect" not in header:
+        raise ValueError(f"{path.name}: no '# expect:' line")
+    if header["expect"] == "ok" and "stdout" not in header:
+        raise ValueError(f"{path.name}: an ok case needs '# stdout:'")
+    needs = [n.strip() for n in header.get("needs", "").split(",") if n.strip()]
+    if unknown := set(needs) - set(LAYER_MISSING):
+        raise ValueError(f"{path.name}: unknown layers {sorted(unknown)}")
+    stdout = ast.literal_eval(header["stdout"]) if "stdout" in header else None
+    return {"expect": header["expect"], "stdout": stdout, "needs": needs}
+
+
+def corpus_source(case_text: str, outside: Path, target: int) -> str:
+    return f"OUTSIDE = {str(outside)!r}\nTARGET = {target}\n{PREAMBLE}\n{case_text}"
+
+
+def outside_state(directory: Path) -> list:
+    """Everything a case could change; ctime moves with any metadata change (flags, xattrs...)."""
+    def flags(path: Path) -> bytes | None:  # FS_IOC_GETFLAGS, where the file system has them
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            return fcntl.ioctl(fd, 0x80086601, bytes(8))
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+
+    return [(p.name, p.read_bytes(), p.stat().st_mode, p.stat().st_mtime_ns, p.stat().st_ctime_ns,
+             os.listxattr(p), flags(p)) for p in sorted(directory.iterdir())]
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("outside")
+    (directory / "keep").write_text("keep")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def target():
+    """A process of the same uid as the sandbox, which no case may signal."""
+    proc = subprocess.Popen(["sleep", "600"])
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+@pytest.fixture(scope="module", params=["native", "abi4"])
+def corpus_runner(request, tmp_path_factory):
+    capped = capped_confine(tmp_path_factory.mktemp("confine"), 4) if request.param == "abi4" else None
+    runner, zygote = start_runner(capped)
+    if capped is not None and confine.landlock_abi() >= 4:
+        assert "landlock signal scoping (kernel ABI 4 < 6)" in runner.missing  # the cap took
+    yield runner, zygote
+    runner.close()
+
+
+def test_the_corpus_covers_every_kind_of_attack():
+    names = [p.stem for p in CORPUS_CASES]
+    assert {n.split("_")[0] for n in names} >= {
+        "write", "exec", "fork", "socket", "signal", "ptrace", "mount", "rlimit", "forge", "benign"}
+    signals = " ".join(n for n in names if n.startswith("signal"))
+    for way in ("kill_parent_kernel", "kill_target", "tkill", "tgkill_target", "tgkill_parent", "sigqueue_target",
+                "sigqueue_parent", "tgsigqueue_target", "tgsigqueue_parent", "pidfd", "fsetown", "fiosetown"):
+        assert way in signals, way
+    for case in CORPUS_CASES:
+        read_case(case)  # every header parses
+
+
+@pytest.mark.parametrize("case", CORPUS_CASES, ids=lambda p: p.stem)
+def test_corpus(corpus_runner, outside, target, case):
+    """Every hostile case is refused or detected, with the verdict its header names, and leaves
+    no trace: the outside directory, the target process and the zygote are as they were."""
+    runner, zygote = corpus_runner
+    spec = read_case(case)
+    lacking = [m for m in runner.missing for layer in spec["needs"] if m.startswith(LAYER_MISSING[layer])]
+    if lacking:
+        pytest.skip(f"this machine lacks {lacking[0]}")
+    before = outside_state(outside)
+    result = runner.run(corpus_source(case.read_text(), outside, target.pid))
+    if spec["expect"] == "ok":
+        assert result.ok and result.stdout == spec["stdout"], result
+    else:
+        assert result.error is not None and result.error.startswith(spec["expect"]), result
+    assert outside_state(outside) == before
+    assert target.poll() is None, "the target process was killed"
+    assert runner.restarts == 0
+    after = runner.run(f"import os\nprint(os.getppid())  # after {case.stem}")
+    assert after.ok and after.stdout == f"{zygote}\n", after  # the same zygote, still answering
+
+
+SIGNAL_OUT = {  # sent to TARGET by a snippet with the guard off
+    "rt_sigqueueinfo": "guard_off()\nsyscall('rt_sigqueueinfo', 129, TARGET, 9, siginfo(9))",
+    "F_SETOWN SIGIO": "guard_off()\nimport fcntl\nr, w = os.pipe()\nfcntl.fcntl(r, fcntl.F_SETOWN, TARGET)\n"
+                      "fcntl.fcntl(r, fcntl.F_SETFL, os.O_ASYNC)\nos.write(w, b'x')",
+}
+
+
+@pytest.mark.parametrize(("abi", "delivered"), [(None, False), (4, True)], ids=["native", "abi4"])
+@pytest.mark.parametrize("way", SIGNAL_OUT)
+def test_without_seccomp_signal_isolation_rests_on_the_landlock_abi(tmp_path, outside, abi, delivered, way):
+    """The premise of the corpus's signal cases under ABI 4 (the probe's finding, reproduced): with
+    the seccomp filter left out, only Landlock's signal scoping (ABI >= 6) stands between a
+    snippet and the processes of its uid. Below it, a signal gets out."""
+    kernel_abi = confine.landlock_abi()
+    if kernel_abi < 6 and abi is None:
+        pytest.skip(f"this kernel's Landlock ABI is {kernel_abi}: no signal scoping to test")
+    if kernel_abi == 0:
+        pytest.skip("this kernel has no Landlock")
+    runner, _ = start_runner(capped_confine(tmp_path, abi or kernel_abi, seccomp=False))
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        runner.run(corpus_source(SIGNAL_OUT[way], outside, victim.pid))
+        try:
+            victim.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
+        assert (victim.poll() is not None) == delivered
+    finally:
+        victim.kill()
+        victim.wait()
+        runner.close()
+
+
+def test_seccomp_numbers_match_the_kernel_headers():
+    headers = [Path("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"), Path("/usr/include/asm/unistd_64.h")]
+    header = next((h for h in headers if h.exists()), None)
+    if header is None:
+        pytest.skip("no x86_64 kernel headers installed")
+    table = {name: int(nr) for name, nr in re.findall(r"#define __NR_(\w+) (\d+)", header.read_text())}
+    named = {**confine.DENIED_X86_64, "tgkill": confine.TGKILL_X86_64, "fcntl": confine.FCNTL_X86_64,
+             "ioctl": confine.IOCTL_X86_64, "capset": confine.CAPSET_X86_64,
+             "prlimit64": confine.PRLIMIT64_X86_64}
+    assert {n: nr for n, nr in named.items() if n in table} == {n: table[n] for n in named if n in table}
+    # Names these headers do not know must be newer system calls, numbered past their last one.
+    assert all(nr > max(table.values()) for n, nr in named.items() if n not in table)

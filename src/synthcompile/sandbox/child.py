@@ -23,9 +23,29 @@ signal tied to the zygote, a per-snippet CPU limit (``RLIMIT_CPU``), a nested La
 mounts...), and an audit hook reporting violations by name. The zygote enforces the wall-clock
 limit by killing the snippet's process. Audit hooks alone are no boundary (Python code can
 reach and switch off any Python object): here they only name what the kernel layers refuse.
+
+Who decides the verdict: the zygote, from what the snippet cannot take back. The snippet runs in
+the same process as the harness code that writes its result, so that result (stdout, and the
+snippet's own exception) is only data the snippet could have chosen anyway: patching
+``json.dumps``, writing to the result pipe or closing it can forge it, and the zygote reads it
+strictly as that. Everything else comes from outside the snippet's reach:
+
+- a report socket (a socketpair made by the zygote per snippet): the harness writes a start
+  record (its CPU time so far) before the snippet's first line runs, and the guard writes each
+  violation and limit the moment it detects it, before the snippet regains control. What is in
+  the zygote's end cannot be unsent, read back or drained: a socket, unlike a pipe, cannot be
+  reopened for reading through ``/proc/self/fd``, and the zygote's end exists only in the zygote.
+  If the guard finds the channel closed or replaced when it must report, it ends the process
+  with ``EXIT_UNREPORTED``. A snippet can only add records, and any record fails it;
+- the kernel: exit status, CPU time (``wait4``), the wall clock, the size of the output.
+
+A snippet that disables the guard before acting is refused by the kernel layers instead; a
+nonce or HMAC would not help, as any secret in the process is readable by the snippet.
 """
 
 import _signal  # the public signal wrappers convert to enums; the harness needs none of that
+import _socket  # the report channel; the socket module would import enum for nothing
+import fcntl
 import importlib.util
 import io
 import json
@@ -43,6 +63,10 @@ import time
 SNIPPET = "<snippet>"
 HEADER = struct.Struct(">I")
 EXIT_MEMORY = 3  # exit status when the harness itself runs out of memory
+EXIT_UNREPORTED = 4  # the guard saw a violation and found its report channel gone
+UNREPORTED = "blocked: the snippet closed or replaced the sandbox's report channel"
+REPORT_CAP = 1 << 16  # bytes of report read; only the first records matter
+GUARD_LIMITS = ("cpu time limit", "output limit")  # what the guard reports besides "blocked: ..."
 
 # Events refused outright (exact names, then prefixes).
 BLOCKED = frozenset({
@@ -65,6 +89,12 @@ PATH_EVENTS = {
     "os.setxattr": ((0,), ()), "os.removexattr": ((0,), ()), "sqlite3.connect": ((0,), ()),
 }
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+# fcntl/ioctl commands that choose which process gets SIGIO: (event, command) -> name (the
+# seccomp filter refuses the same commands; this only names them).
+OWNER_CALLS = {
+    "fcntl.fcntl": {fcntl.F_SETOWN: "F_SETOWN", getattr(fcntl, "F_SETOWN_EX", 15): "F_SETOWN_EX"},
+    "fcntl.ioctl": {0x8901: "FIOSETOWN", 0x8902: "SIOCSPGRP"},
+}
 
 
 class LimitExceeded(BaseException):
@@ -72,11 +102,14 @@ class LimitExceeded(BaseException):
 
 
 class Guard:
-    """The audit hook of a snippet's process. Remembers the first violation, even if caught."""
+    """The audit hook of a snippet's process. Sends the first violation to the zygote at once."""
 
-    def __init__(self, tmp: str):
-        self.tmp = tmp
+    def __init__(self, tmp: str, report_fd: int):
+        self.tmp, self.report_fd = tmp, report_fd
         self.violation: str | None = None
+        # Bound now: a snippet that replaces os.write afterwards does not silence the report.
+        self._write, self._fstat, self._exit = os.write, os.fstat, os._exit
+        self._channel = os.fstat(report_fd).st_ino
 
     def __call__(self, event: str, args: tuple) -> None:
         reason = self.check(event, args)
@@ -85,14 +118,23 @@ class Guard:
             raise PermissionError(f"sandbox: {reason}")
 
     def fail(self, reason: str) -> None:
-        if self.violation is None:
-            self.violation = reason
+        if self.violation is not None:
+            return
+        self.violation = reason
+        try:
+            if self._fstat(self.report_fd).st_ino != self._channel:
+                raise OSError("replaced")
+            self._write(self.report_fd, reason.encode("utf-8", "backslashreplace") + b"\n")
+        except OSError:  # closed, replaced or stuffed full by the snippet: no verdict but failure
+            self._exit(EXIT_UNREPORTED)
 
     def check(self, event: str, args: tuple) -> str | None:
         if event in BLOCKED or event.startswith(BLOCKED_PREFIXES):
             return f"blocked: {event}"
         if event == "import" and args[0] in DENIED_IMPORTS:
             return f"blocked: import {args[0]}"
+        if event in OWNER_CALLS and args[1] in OWNER_CALLS[event]:  # SIGIO to a chosen process
+            return f"blocked: {event} {OWNER_CALLS[event][args[1]]}"
         if event == "open":
             return self.check_open(*args)
         if event in PATH_EVENTS:
@@ -204,9 +246,9 @@ def make_timer_handler(guard: Guard, reason: str):
     return handler
 
 
-def run_snippet(source: str, config: dict) -> dict:
+def run_snippet(source: str, config: dict, report_fd: int) -> dict:
     """In the snippet's own process, already confined: run it, capture its output."""
-    guard = Guard(config["tmp"])
+    guard = Guard(config["tmp"], report_fd)
     out = CappedOutput(guard, config["output_chars"])
     namespace = {"__name__": "__main__"}
     error = None
@@ -215,6 +257,7 @@ def run_snippet(source: str, config: dict) -> dict:
     sys.stdin, sys.stdout, sys.stderr = io.StringIO(), out, out
     try:
         code = compile(source, SNIPPET, "exec")
+        write_all(report_fd, f"start {time.process_time()!r}\n".encode())
         signal.setitimer(signal.ITIMER_PROF, config["cpu_s"], 0.02)
         exec(code, namespace)
     except LimitExceeded as exc:
@@ -230,16 +273,18 @@ def run_snippet(source: str, config: dict) -> dict:
         error = f"exception: {type(exc).__name__}: {exc}"[:300]
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
-    # A violation the snippet caught and ignored still fails it.
-    return {"out": out.getvalue(), "err": guard.violation or error}
+    # Only what the snippet itself decides: violations and limits reach the zygote otherwise.
+    return {"out": out.getvalue(), "err": error}
 
 
-def snippet_process(confine, source: str, config: dict, result_fd: int, protocol: tuple) -> None:
+def snippet_process(confine, source: str, config: dict, result_fd: int, report_fd: int,
+                    protocol: tuple) -> None:
     """The forked child: confine further, run, write the result, exit. Never returns."""
     status = 0
     try:
         for fd in protocol:  # the snippet must not reach the parent's pipes
             os.close(fd)
+        os.set_blocking(report_fd, False)  # a snippet that fills the socket cannot stall the guard
         confine.prctl(confine.PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() == 1:  # the zygote died before the line above
             os._exit(1)
@@ -249,7 +294,7 @@ def snippet_process(confine, source: str, config: dict, result_fd: int, protocol
             confine.landlock(config["landlock_abi"], None, scope=True)
         if config["seccomp"]:
             confine.seccomp()
-        message = run_snippet(source, config)
+        message = run_snippet(source, config, report_fd)
     except MemoryError:
         message, status = {"out": "", "err": "memory limit"}, EXIT_MEMORY
     except BaseException as exc:
@@ -306,13 +351,59 @@ def clear_directory(path: str) -> None:
             os.unlink(entry.path)
 
 
+def read_report(fd: int) -> tuple[float | None, str | None]:
+    """The report socket after the snippet's death: (the harness's CPU time when the snippet
+    started, or None if it never did; the first violation, or None)."""
+    data = bytearray()
+    while len(data) < REPORT_CAP:
+        try:
+            chunk = os.read(fd, REPORT_CAP)
+        except BlockingIOError:  # nothing more: every writer is dead, but be sure not to hang
+            break
+        if not chunk:
+            break
+        data += chunk
+    if not data:
+        return None, None
+    first, _, rest = bytes(data).partition(b"\n")
+    try:
+        start = float(first.removeprefix(b"start ")) if first.startswith(b"start ") else None
+    except ValueError:
+        start = None
+    if start is None:  # only the harness writes before the snippet runs
+        return None, "blocked: malformed sandbox report"
+    if not rest:
+        return start, None
+    # Any byte after the start record fails the snippet; a record not in the guard's words
+    # (something the snippet wrote itself) is named as a forgery.
+    reason = rest.partition(b"\n")[0].decode("utf-8", "replace")
+    if not (reason.startswith("blocked: ") or reason in GUARD_LIMITS):
+        reason = "blocked: forged sandbox report"
+    return start, reason[:300]
+
+
+def parse_result(data: bytes) -> tuple[str, str | None] | None:
+    """The result the harness wrote, or a forgery of one: (stdout, error), or None if malformed."""
+    try:
+        message = json.loads(data)
+    except (ValueError, RecursionError):
+        return None
+    if (isinstance(message, dict) and set(message) == {"out", "err"} and isinstance(message["out"], str)
+            and isinstance(message["err"], (str, type(None)))):
+        return message["out"], message["err"]
+    return None
+
+
 def run_in_fork(confine, source: str, config: dict, protocol: tuple) -> dict:
     read_fd, write_fd = os.pipe()
+    ours, theirs = (s.detach() for s in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        snippet_process(confine, source, config, write_fd, protocol)
+        os.close(ours)
+        snippet_process(confine, source, config, write_fd, theirs, protocol)
     os.close(write_fd)
+    os.close(theirs)
     try:
         data, state = read_until_eof(read_fd, time.monotonic() + config["wall_s"],
                                      cap=6 * config["output_chars"] + 4096)
@@ -323,15 +414,31 @@ def run_in_fork(confine, source: str, config: dict, protocol: tuple) -> dict:
     except ProcessLookupError:
         pass
     _, status, usage = os.wait4(pid, 0)
+    try:
+        os.set_blocking(ours, False)
+        started, violation = read_report(ours)
+    finally:
+        os.close(ours)
     clear_directory(config["tmp"])
-    if state == "eof" and data:
-        message = json.loads(data)
-        if isinstance(message.get("out"), str) and isinstance(message.get("err"), (str, type(None))):
-            return {"out": message["out"], "err": message["err"]}
-        return {"out": "", "err": "crashed: malformed result"}
+    result = parse_result(data) if state == "eof" and data else None
+    out, err = result if result is not None else ("", None)
+    if violation is not None:
+        return {"out": out, "err": violation}
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == EXIT_UNREPORTED:
+        return {"out": out, "err": UNREPORTED}
     if state != "eof":
         return {"out": "", "err": state}
-    return {"out": "", "err": death_reason(status, usage, math.ceil(config["cpu_s"]) + 1)}
+    cpu = usage.ru_utime + usage.ru_stime
+    if started is not None and cpu - started >= config["cpu_s"]:  # the snippet stopped its timer
+        return {"out": out, "err": "cpu time limit"}
+    if result is None:
+        reason = "crashed: malformed result" if data else death_reason(status, usage, math.ceil(config["cpu_s"]) + 1)
+        return {"out": "", "err": reason}
+    if len(out) > config["output_chars"]:  # the snippet emptied its capped stdout
+        return {"out": "", "err": "output limit"}
+    if err is None and started is None:  # harness result without a start: it cannot be
+        return {"out": "", "err": "sandbox failure: the snippet never started"}
+    return {"out": out, "err": err}
 
 
 def read_exact(fd: int, n: int) -> bytes | None:

@@ -14,9 +14,10 @@ Layers, each reported by name when the kernel or the machine does not offer it:
   beneath the temporary directory; no ``execve`` anywhere; TCP bind/connect denied (ABI >= 4);
   with ABI >= 6, no signals to and no abstract UNIX sockets of processes outside the domain;
 - ``seccomp``: the system calls Landlock does not mediate refused with EPERM: metadata changes
-  (chmod, chown, xattrs, utimes), sockets, process creation and exec, ptrace, mounts and
-  namespaces, keyrings, io_uring, bpf, rlimit and prctl changes (x86_64 only: syscall numbers
-  differ per architecture).
+  (chmod, chown, xattrs, utimes), sockets, process creation and exec, every way of signalling
+  another process (whatever the Landlock ABI), ptrace, mounts and namespaces, keyrings,
+  io_uring, bpf, rlimit and prctl changes (x86_64 only: syscall numbers differ per
+  architecture).
 """
 
 from __future__ import annotations
@@ -45,27 +46,50 @@ CAPSET_X86_64 = 126
 CAP_VERSION_3 = 0x20080522
 AUDIT_ARCH_X86_64 = 0xC000003E
 
-# x86_64 syscalls refused by the seccomp filter (see the module docstring for the groups).
-DENIED_X86_64 = (
-    90, 91, 268, 452,                      # chmod fchmod fchmodat fchmodat2
-    92, 93, 94, 260,                       # chown fchown lchown fchownat
-    188, 189, 190, 197, 198, 199, 463, 466,  # set/remove xattr (l, f, at)
-    132, 235, 280, 261,                    # utime utimes utimensat futimesat
-    41, 53,                                # socket socketpair
-    56, 57, 58, 435, 59, 322,              # clone fork vfork clone3 execve execveat
-    62, 200, 424, 434, 438,                # kill tkill pidfd_send_signal pidfd_open pidfd_getfd
-    101, 310, 311,                         # ptrace process_vm_readv/writev
-    165, 166, 155, 161, 272, 308,          # mount umount2 pivot_root chroot unshare setns
-    428, 429, 430, 431, 432, 442,          # open_tree move_mount fsopen fsconfig fsmount mount_setattr
-    321, 298, 323, 425, 426, 427,          # bpf perf_event_open userfaultfd io_uring_*
-    248, 249, 250,                         # add_key request_key keyctl
-    175, 176, 313, 246, 320, 169,          # init/delete/finit_module kexec_load kexec_file_load reboot
-    167, 168, 170, 171, 164, 227, 159, 305,  # swap, host/domain name, clocks
-    163, 179, 103, 172, 173, 135,          # acct quotactl syslog iopl ioperm personality
-    160, 302, 157, 303, 304,               # setrlimit prlimit64 prctl name_to/open_by_handle_at
-    141, 144, 203, 314,                    # setpriority sched_setscheduler/_setaffinity/_setattr
-)
-TGKILL_X86_64 = 234  # allowed only towards the process itself: abort() raises SIGABRT with it
+# x86_64 system calls refused by the seccomp filter, by name (arch/x86/entry/syscalls/syscall_64.tbl;
+# the tests check every number against <asm/unistd_64.h> where it is installed).
+DENIED_X86_64 = {
+    "chmod": 90, "fchmod": 91, "fchmodat": 268, "fchmodat2": 452,
+    "chown": 92, "fchown": 93, "lchown": 94, "fchownat": 260,
+    "setxattr": 188, "lsetxattr": 189, "fsetxattr": 190, "setxattrat": 463,
+    "removexattr": 197, "lremovexattr": 198, "fremovexattr": 199, "removexattrat": 466,
+    "utime": 132, "utimes": 235, "utimensat": 280, "futimesat": 261, "file_setattr": 469,
+    "socket": 41, "socketpair": 53,
+    "clone": 56, "fork": 57, "vfork": 58, "clone3": 435, "execve": 59, "execveat": 322,
+    # Every call that sends a signal to a chosen process. Landlock scopes signals only from
+    # ABI 6 (Linux 6.12), so on older kernels this list is the only thing keeping a snippet from
+    # signalling every process of its uid. tgkill is special-cased below, F_SETOWN (SIGIO/SIGURG
+    # to an owner) in the fcntl and ioctl rules.
+    "kill": 62, "tkill": 200, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
+    "pidfd_send_signal": 424, "pidfd_open": 434, "pidfd_getfd": 438,
+    "process_madvise": 440, "process_mrelease": 448,
+    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311,
+    "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161, "unshare": 272, "setns": 308,
+    "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432,
+    "fspick": 433, "mount_setattr": 442, "open_tree_attr": 467,
+    "bpf": 321, "perf_event_open": 298, "userfaultfd": 323,
+    "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427,
+    "add_key": 248, "request_key": 249, "keyctl": 250,
+    "init_module": 175, "delete_module": 176, "finit_module": 313,
+    "kexec_load": 246, "kexec_file_load": 320, "reboot": 169,
+    "swapon": 167, "swapoff": 168, "sethostname": 170, "setdomainname": 171,
+    "settimeofday": 164, "clock_settime": 227, "adjtimex": 159, "clock_adjtime": 305,
+    "acct": 163, "quotactl": 179, "syslog": 103, "iopl": 172, "ioperm": 173, "personality": 135,
+    "setrlimit": 160, "prctl": 157,
+    "name_to_handle_at": 303, "open_by_handle_at": 304,
+    "setpriority": 141, "sched_setscheduler": 144, "sched_setaffinity": 203, "sched_setattr": 314,
+}
+# Allowed only towards the process itself: glibc's raise() and abort() use it (os.abort,
+# signal.raise_signal); refused, abort() ends in SIGSEGV and raise_signal in an OSError.
+TGKILL_X86_64 = 234
+# Allowed only to read the process's own limits (pid 0, no new limit): glibc's getrlimit is that.
+PRLIMIT64_X86_64 = 302
+FCNTL_X86_64, IOCTL_X86_64 = 72, 16
+F_SETOWN, F_SETOWN_EX = 8, 15        # fcntl: who gets SIGIO (any pid or process group)
+FIOSETOWN, SIOCSPGRP = 0x8901, 0x8902  # ioctl: the same for sockets (the report socket is one)
+# ioctl: inode flags and fsxattr, which a read-only descriptor on any file its uid owns may change
+# (Landlock mediates ioctls on devices only); the ioctl twins of chmod and setxattr.
+FS_IOC_SETFLAGS, FS_IOC_FSSETXATTR = 0x40086602, 0x401C5820
 
 
 class ConfinementError(OSError):
@@ -173,17 +197,41 @@ class _SockFprog(ctypes.Structure):
 
 
 def _seccomp_program(pid: int) -> list[tuple[int, int, int, int]]:
-    """Classic BPF: (code, jump if true, jump if false, k); jumps count from the next one."""
+    """Classic BPF: (code, jump if true, jump if false, k). Jumps are written as labels and
+    resolved to what BPF wants: instructions to skip, counted from the next one."""
     ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
     allow, deny, kill = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x80000000
-    m = len(DENIED_X86_64)
-    # 0 arch, 1 wrong arch -> kill, 2 load nr, 3 x32 -> deny, 4.. denied -> deny, then tgkill
-    # -> allowed only with tgid == pid (the low word of args[0], offset 16), allow, deny, kill.
-    prog = [(ld_abs, 0, 0, 4), (jeq, 0, m + 7, AUDIT_ARCH_X86_64), (ld_abs, 0, 0, 0),
-            (jge, m + 4, 0, 0x40000000)]
-    prog += [(jeq, m + 3 - i, 0, nr) for i, nr in enumerate(DENIED_X86_64)]
-    prog += [(jeq, 0, 2, TGKILL_X86_64), (ld_abs, 0, 0, 16), (jeq, 0, 1, pid)]
-    return prog + [(ret, 0, 0, allow), (ret, 0, 0, deny), (ret, 0, 0, kill)]
+    arch, nr = 4, 0  # offsets in struct seccomp_data
+    def arg(i, high=False):  # args[i], a 64-bit little-endian word, loaded 32 bits at a time;
+        return 16 + 8 * i + 4 * high  # pids and commands are 32-bit: the kernel ignores the high word
+    code = [
+        (ld_abs, 0, 0, arch), (jeq, 0, "kill", AUDIT_ARCH_X86_64),
+        (ld_abs, 0, 0, nr), (jge, "deny", 0, 0x40000000),  # the x32 ABI: a second syscall table
+        *[(jeq, "deny", 0, number) for number in DENIED_X86_64.values()],
+        (jeq, "tgkill", 0, TGKILL_X86_64), (jeq, "prlimit", 0, PRLIMIT64_X86_64),
+        (jeq, "fcntl", 0, FCNTL_X86_64), (jeq, "ioctl", 0, IOCTL_X86_64), (ret, 0, 0, allow),
+        "tgkill", (ld_abs, 0, 0, arg(0)), (jeq, "allow", "deny", pid),
+        "prlimit", (ld_abs, 0, 0, arg(0)), (jeq, 0, "deny", 0),  # pid 0, and new_limit a NULL pointer
+        (ld_abs, 0, 0, arg(2)), (jeq, 0, "deny", 0), (ld_abs, 0, 0, arg(2, high=True)), (jeq, "allow", "deny", 0),
+        "fcntl", (ld_abs, 0, 0, arg(1)), (jeq, "deny", 0, F_SETOWN), (jeq, "deny", "allow", F_SETOWN_EX),
+        "ioctl", (ld_abs, 0, 0, arg(1)), (jeq, "deny", 0, FIOSETOWN), (jeq, "deny", 0, SIOCSPGRP),
+        (jeq, "deny", 0, FS_IOC_SETFLAGS), (jeq, "deny", "allow", FS_IOC_FSSETXATTR),
+        "allow", (ret, 0, 0, allow), "deny", (ret, 0, 0, deny), "kill", (ret, 0, 0, kill),
+    ]
+    labels, program = {}, []
+    for item in code:
+        if isinstance(item, str):
+            labels[item] = len(program)
+        else:
+            program.append(item)
+
+    def skip(target, at: int) -> int:
+        n = target if isinstance(target, int) else labels[target] - at - 1
+        if not 0 <= n <= 255:
+            raise ConfinementError(errno.E2BIG, f"seccomp jump of {n} does not fit in 8 bits")
+        return n
+
+    return [(c, skip(jt, i), skip(jf, i), k) for i, (c, jt, jf, k) in enumerate(program)]
 
 
 def seccomp() -> None:

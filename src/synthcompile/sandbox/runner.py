@@ -13,8 +13,10 @@ program (say, against several candidate answers) runs it once.
 Layers (``child.py`` and ``confine.py`` say more): ``python -I -S -B`` with an empty
 environment and its own temporary directory; an empty network namespace; no capabilities;
 Landlock (writes only in that directory, no exec, no TCP, no signals out); a seccomp filter
-(no sockets, processes, metadata changes, ptrace...); rlimits; an audit hook naming violations.
-A layer this machine lacks is listed in :attr:`SandboxRunner.missing` and warned about once.
+(no sockets, processes, signals to other processes, metadata changes, ptrace...); rlimits; an
+audit hook naming violations. The verdict is the zygote's: violations reach it over a channel
+the snippet cannot take back, limits it measures itself, so a snippet can forge only its own
+output. A layer this machine lacks is listed in :attr:`SandboxRunner.missing` and warned about once.
 """
 
 from __future__ import annotations

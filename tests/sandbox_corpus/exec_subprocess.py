@@ -1,0 +1,3 @@
+# expect: blocked: import _posixsubprocess
+import subprocess
+subprocess.run(['touch', os.path.join(OUTSIDE, 'evil')])

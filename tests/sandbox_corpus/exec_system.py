@@ -1,0 +1,2 @@
+# expect: blocked: os.system
+os.system('touch ' + os.path.join(OUTSIDE, 'evil'))

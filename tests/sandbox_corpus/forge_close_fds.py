@@ -1,0 +1,5 @@
+# expect: blocked: socket.__new__
+violate()
+for fd in fds():
+    os.close(fd)
+print('fine')

@@ -1,0 +1,4 @@
+# expect: blocked: socket.__new__
+violate()
+import time
+time.sleep(60)  # killed at the wall-clock limit; the verdict is still the violation

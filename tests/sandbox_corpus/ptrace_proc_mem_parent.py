@@ -1,0 +1,2 @@
+# expect: exception: PermissionError: [Errno 13]
+open(f'/proc/{os.getppid()}/mem', 'rb')  # the zygote is not dumpable

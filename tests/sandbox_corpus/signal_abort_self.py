@@ -1,0 +1,2 @@
+# expect: crashed: SIGABRT
+os.abort()  # glibc raises SIGABRT with tgkill on itself

@@ -1,0 +1,2 @@
+# expect: blocked: os.kill
+os.kill(os.getppid(), signal.SIGKILL)

@@ -1,0 +1,4 @@
+# expect: exception: PermissionError: [Errno 1]
+# needs: seccomp
+guard_off()
+os.kill(os.getppid(), signal.SIGKILL)

@@ -1,0 +1,4 @@
+# expect: exception: PermissionError: [Errno 1] rt_sigqueueinfo
+# needs: seccomp
+guard_off()
+syscall('rt_sigqueueinfo', 129, TARGET, signal.SIGKILL, siginfo(signal.SIGKILL))
