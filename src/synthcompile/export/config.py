@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from synthcompile.config import StrictModel
+from synthcompile.config import StrictModel, seed_file
 
 
 BalanceAxis = Literal["family", "difficulty", "template", "form"]
@@ -75,8 +75,10 @@ class TokenizerSection(StrictModel):
     """Train a byte-level BPE on the training text, or load any tokenizer.json."""
 
     train: TrainTokenizer | None = Field(None, description="train a BPE on the corpus")
-    path: str | None = Field(None, description="a tokenizer.json to load instead")
+    path: str | None = Field(None, description="a tokenizer.json to load instead (relative to the recipe)")
     eos: str = Field("<|endoftext|>", description="end-of-document token (added when training)")
+
+    _file = field_validator("path")(seed_file)  # a located error when the recipe loads, not mid-build
 
     @model_validator(mode="after")
     def _one_source(self) -> "TokenizerSection":
