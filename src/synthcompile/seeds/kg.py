@@ -2,20 +2,20 @@
 
 A graph has entities (id, name, aliases, type), relations (name, label, inverse label,
 cardinality, value type) and triples (subject id, relation name, object). Objects are kept as
-canonical strings: an entity id, an ISO date (``1985``, ``1985-03`` or ``1985-03-12``, by
-precision), a decimal number (``1234``, ``0.5``) or free text. Loaders: ``tables.py`` (a user's
+canonical strings: an entity id, a date at its precision (``1985-03-12``, ``1985``, ``-0300`` for
+300 BC, ``1970s``, ``3C`` for the 3rd century: ``dates.py``), a decimal number (``1234``, ``0.5``)
+or free text. Loaders: ``tables.py`` (a user's
 JSONL, CSV or Parquet tables), ``wikidata.py``, ``fictional.py``, ``real_world.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Literal
 
+from synthcompile.seeds.dates import canonical_date
 from synthcompile.seeds.labels import label_from_name
 
 ValueType = Literal["entity", "date", "number", "string"]
@@ -73,18 +73,26 @@ class BadRow:
     record: Any = None
 
 
+SKIP_EXAMPLES = 3  # examples kept per reason rows were skipped
+
+
 @dataclass
 class LoadResult:
     """A loaded graph and the input rows that could not be loaded (quarantined, never fatal)."""
 
     graph: "Graph"
     bad: list[BadRow] = field(default_factory=list)
-    # Rows read and deliberately not loaded, by reason ("duplicate triple"): counted, shown in
-    # the stage's stats, and not a failure (they lose nothing).
+    # Rows read and deliberately not loaded, by reason ("duplicate triple", a Wikidata extract's
+    # "external-id claims"): counted, shown in the stage's stats, and not a failure (they lose
+    # nothing a graph holds); with the first few examples of each (item ids).
     skipped: dict[str, int] = field(default_factory=dict)
+    skip_examples: dict[str, list[str]] = field(default_factory=dict)
 
-    def skip(self, reason: str, n: int = 1) -> None:
+    def skip(self, reason: str, n: int = 1, example: str = "") -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + n
+        examples = self.skip_examples.setdefault(reason, [])
+        if example and len(examples) < SKIP_EXAMPLES and example not in examples:
+            examples.append(example)
 
 
 class Graph:
@@ -235,27 +243,3 @@ def canonical_value(kind: str, value: Any) -> str:
 def format_decimal(number: Decimal) -> str:
     text = format(number.normalize(), "f")
     return "0" if text in ("-0", "") else text
-
-
-_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-
-
-def canonical_date(value: Any) -> str:
-    """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (year 1000-9999), checked to be a real date."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    if len(text) == 10 and text[4] == text[7] == "-":  # the common case, without the regex
-        try:
-            return dt.date.fromisoformat(text).isoformat()
-        except ValueError:
-            pass
-    m = _DATE.fullmatch(text)
-    if not m:
-        raise ValueError(f"bad date {value!r} (want YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = (int(g) if g else None for g in m.groups())
-    try:
-        dt.date(year, month or 1, day or 1)
-    except ValueError:
-        raise ValueError(f"bad date {value!r}") from None
-    return text

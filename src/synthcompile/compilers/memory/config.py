@@ -59,7 +59,8 @@ class TriplesSeed(StrictModel):
 
 
 class WikidataSeed(StrictModel):
-    path: str = Field(description="Wikidata JSON entities, one per line (dump layout or JSONL)")
+    path: str = Field(description="Wikidata JSON entities: the dump's layout, JSONL, or an "
+                                  "{\"entities\": ...} document")
     language: str = Field("en", description="language of labels and aliases")
 
     _files = field_validator("path")(seed_file)

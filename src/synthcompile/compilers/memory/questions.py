@@ -29,6 +29,7 @@ from synthcompile.compilers.memory.phrasing import possessive as owner
 from synthcompile.compilers.memory.values import matches, split_names, value_text
 from synthcompile.compilers.memory.verbalise import VERIFIER
 from synthcompile.sample import Verdict
+from synthcompile.seeds.dates import parse_canonical
 from synthcompile.seeds.kg import Graph, Relation
 
 KINDS = ("1hop", "set", "inverse", "2hop", "3hop", "compare")
@@ -224,9 +225,10 @@ def _compare_answer(graph: Graph, data: dict) -> str | None:
     if data["op"] == "same":
         return "yes" if va == vb else "no"
     if data["op"] == "earlier":
-        if len(va) != len(vb) or va == vb:  # different precisions do not compare exactly
+        da, db = parse_canonical(va), parse_canonical(vb)
+        if da.precision != db.precision or va == vb:  # different precisions do not compare exactly
             return None
-        return a if va < vb else b
+        return a if da.order < db.order else b  # not the strings: "-0300" (300 BC) is before "-0200"
     if Decimal(va) == Decimal(vb):
         return None
     return a if Decimal(va) > Decimal(vb) else b

@@ -11,6 +11,10 @@ that fails is kept with ``verdict.passed = false`` and its reason.
 
 Quarantine. Rows of a seed file that could not be loaded are recorded once, by shard 0, through
 ``ctx.quarantine`` (file, line, reason), and the build goes on with the rest of the graph.
+Rows left out on purpose (``LoadResult.skipped``: duplicate triples, a Wikidata extract's
+external identifiers and claims about items outside it) are logged by reason when the stage is
+planned and counted by shard 0 (``seed_rows_skipped:<reason>``), outside the share of rows
+quarantined that ``memory.max_quarantined`` bounds.
 
 Warnings. A question kind the recipe asks for that the graph cannot yield (no chains to compose,
 say) is logged when the stage is planned, and counted by shard 0 as ``no_samples:<kind>``.
@@ -31,7 +35,7 @@ from synthcompile.compilers.memory.verbalise import verify_document
 from synthcompile.compilers.memory.config import MemorySection
 from synthcompile.config import hashable
 from synthcompile.sample import Sample, SAMPLE_SCHEMA, Verdict, normalise_text, params_hash, to_table
-from synthcompile.seeds.kg import Graph
+from synthcompile.seeds.kg import Graph, LoadResult
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream, range_specs
 
 __all__ = ["MemoryStage", "load_seed", "verify_sample"]
@@ -64,6 +68,7 @@ class MemoryStage(Stage):
         for kind in loaded.missing_kinds(self.section.questions):
             log.warning("memory: questions.%s is asked for, but the graph has %s: 0 %s questions",
                         kind, why_missing(kind), kind)
+        log_skipped(loaded.result)
         # shard 0 always: it records bad rows
         return range_specs(self.name, "entities", len(loaded.order), self.section.entities_per_shard)
 
@@ -75,6 +80,8 @@ class MemoryStage(Stage):
             # What was read, for the share of seed rows quarantined (the component's gate).
             ctx.stats["seed_rows_loaded"] = len(loaded.graph.entities) + len(loaded.graph)
             ctx.stats["seed_rows_quarantined"] = len(loaded.result.bad)
+            # Rows left out on purpose (duplicates, external ids, items outside an extract): counted
+            # here, outside the gate's share.
             for why, n in sorted(loaded.result.skipped.items()):
                 ctx.stats[f"seed_rows_skipped:{why}"] = n
             for kind in loaded.missing_kinds(self.section.questions):
@@ -87,6 +94,21 @@ class MemoryStage(Stage):
         count(samples, ctx)
         for i in range(0, len(samples), BATCH_ROWS):
             yield to_table(samples[i:i + BATCH_ROWS])
+
+
+SKIP_REASONS_LOGGED = 12  # an extract's claims about items outside it have a reason per property
+
+
+def log_skipped(result: LoadResult) -> None:
+    """The seed rows left out on purpose, most common reasons first (all of them: shard 0's stats)."""
+    reasons = sorted(result.skipped.items(), key=lambda r: (-r[1], r[0]))
+    for reason, n in reasons[:SKIP_REASONS_LOGGED]:
+        examples = result.skip_examples.get(reason)
+        log.warning("memory: %s seed rows skipped, not quarantined: %s%s", f"{n:,}", reason,
+                    f" (e.g. {', '.join(examples)})" if examples else "")
+    if rest := reasons[SKIP_REASONS_LOGGED:]:
+        log.warning("memory: %s more seed rows skipped for %d other reasons (seed_rows_skipped:* in the stage's "
+                    "stats)", f"{sum(n for _, n in rest):,}", len(rest))
 
 
 def drop_leaks(samples: list[Sample], ctx: ShardContext) -> list[Sample]:

@@ -13,22 +13,39 @@ from decimal import Decimal
 from fractions import Fraction
 
 from synthcompile.answers import norm_word, parse_number
-from synthcompile.seeds.kg import Graph, Relation, canonical_date
+from synthcompile.seeds.dates import Date, canonical_date, parse_canonical
+from synthcompile.seeds.kg import Graph, Relation
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 DAY_FORMATS = 3  # "12 March 1985", "March 12, 1985", "1985-03-12"
 
 
+def ordinal(n: int) -> str:
+    """1 -> "1st", 3 -> "3rd", 11 -> "11th", 22 -> "22nd"."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def date_text(value: str, fmt: int = 0) -> str:
-    parts = value.split("-")
-    if len(parts) == 1:
-        return value
-    month = _MONTHS[int(parts[1]) - 1]
-    if len(parts) == 2:
-        return f"{month} {parts[0]}"
-    day = int(parts[2])
-    return (f"{day} {month} {parts[0]}", f"{month} {day}, {parts[0]}", value)[fmt % DAY_FORMATS]
+    """A canonical date as text says it, at its precision: "12 March 1985", "27 February 272",
+    "300 BC", "the 1970s", "the 3rd century BC", "the 2nd millennium"."""
+    if len(value) == 10 and value[4] == "-" and value[0] != "0":  # the common case: a day AD 1000-9999
+        year, month, day = value[:4], _MONTHS[int(value[5:7]) - 1], int(value[8:])
+        return (f"{day} {month} {year}", f"{month} {day}, {year}", value)[fmt % DAY_FORMATS]
+    d = parse_canonical(value)
+    era = " BC" if d.bc else ""
+    n = abs(d.number)
+    if d.precision in ("century", "millennium"):
+        return f"the {ordinal(n)} {d.precision}{era}"
+    if d.precision == "decade":
+        return f"the {n}s{era}"
+    if d.precision == "year":
+        return f"{n}{era}"
+    month = _MONTHS[d.month - 1]
+    if d.precision == "month":
+        return f"{month} {n}{era}"
+    return (f"{d.day} {month} {n}{era}", f"{month} {d.day}, {n}{era}", value)[fmt % DAY_FORMATS]
 
 
 def number_text(value: str) -> str:
@@ -51,34 +68,69 @@ def value_text(graph: Graph, relation: Relation, value: str, fmt: int = 0, prose
 
 
 def date_formats(relation: Relation, value: str) -> int:
-    """How many ways ``value`` can be written (only full dates have a choice)."""
-    return DAY_FORMATS if relation.value == "date" and value.count("-") == 2 else 1
+    """How many ways ``value`` can be written: only days have a choice, and ISO's only for years
+    1000 to 9999 AD ("0272-02-27" is no way to write 27 February 272)."""
+    if relation.value != "date" or len(value) < 10:
+        return 1
+    return DAY_FORMATS if len(value) == 10 and value[0] != "0" else DAY_FORMATS - 1
 
 
 # Reading answers ------------------------------------------------------------------------------
 
 _SEPARATORS = re.compile(r"(\s*(?:,|;|\n|\band\b|&)\s*)")
-_ISO = re.compile(r"\d{4}(?:-\d{2}(?:-\d{2})?)?")
+_CANONICAL = re.compile(r"-?\d{4}(?:-\d{2}(?:-\d{2})?|s)?|-?\d{1,3}[CM]")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)
+_ERA = re.compile(r"(?<![\w.])(?:(?P<bc>B\.?\s?C\.?(?:E\.?)?)|A\.?\s?D\.?|C\.?E\.?)(?!\w)", re.I)
+_SPAN = re.compile(r"(?:the\s+)?(?:(?P<decade>\d{1,4}0)'?s"
+                   r"|(?P<n>\d{1,3})(?:st|nd|rd|th)?\s+(?P<unit>century|millennium))", re.I)
+_YEAR = re.compile(r"\d+(?!.*\d)")  # the last number: the year, in every form but ISO's
 _DATE_PARSE = (("%d %B %Y", 3), ("%B %d, %Y", 3), ("%B %d %Y", 3), ("%Y-%m-%d", 3), ("%d %b %Y", 3),
                ("%b %d, %Y", 3), ("%B %Y", 2), ("%b %Y", 2), ("%Y-%m", 2), ("%Y", 1))
 
 
 def parse_date(text: str) -> str | None:
-    """An answer as a canonical date (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``), else None."""
-    s = _ORDINAL.sub("", text.strip()).replace(" of ", " ")
-    if _ISO.fullmatch(s):  # the common case, without strptime's exceptions
+    """An answer as a canonical date (``kg.py``), else None: "12th March 1985", "27 February 272",
+    "300 BC", "the 1970s", "the 3rd century BC", and the canonical forms themselves."""
+    s = text.strip()
+    if _CANONICAL.fullmatch(s):  # the common case, without strptime's exceptions
         try:
             return canonical_date(s)
         except ValueError:
             return None
+    eras = list(_ERA.finditer(s))
+    if len(eras) > 1:
+        return None
+    sign = -1 if eras and eras[0]["bc"] else 1
+    s = " ".join(_ERA.sub(" ", s).split())
+    if m := _SPAN.fullmatch(s):
+        kind, n = ("decade", m["decade"]) if m["decade"] else (m["unit"].lower(), m["n"])
+        return _checked(Date(kind, sign * int(n)).canonical)
+    s = _ORDINAL.sub("", s).replace(" of ", " ")
+    year = _YEAR.search(s)
+    if year is None or len(year[0]) > 4:
+        return None
+    # A short year only where no day can be meant: "27 February 272", "272 BC", never "February 27".
+    if len(year[0]) < 4 and not (eras or len(year[0]) == 3 or year.start() == 0 or any(c.isdigit() for c in
+                                                                                         s[:year.start()])):
+        return None
+    n = int(year[0])
+    # strptime reads four-digit years AD; a year BC is read as a leap year AD (dates.py checks days BC so)
+    s = s[:year.start()] + ("2000" if sign < 0 else f"{n:04d}") + s[year.end():]
     for fmt, parts in _DATE_PARSE:
         try:
             d = dt.datetime.strptime(s, fmt)
         except ValueError:
             continue
-        return d.date().isoformat()[: (4, 7, 10)[parts - 1]]
+        iso = d.date().isoformat()[: (4, 7, 10)[parts - 1]]
+        return _checked(f"-{n:04d}{iso[4:]}" if sign < 0 else iso)
     return None
+
+
+def _checked(value: str) -> str | None:
+    try:
+        return canonical_date(value)
+    except ValueError:  # no year 0, no 0th century
+        return None
 
 
 def _name_form(text: str) -> str:

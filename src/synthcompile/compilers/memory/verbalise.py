@@ -24,6 +24,7 @@ from typing import Any
 from synthcompile.compilers.memory.phrasing import fill, spoken, statement_bank, timeline_entry, train_questions
 from synthcompile.compilers.memory.values import date_formats, date_text, value_text
 from synthcompile.sample import Verdict
+from synthcompile.seeds.dates import parse_canonical
 from synthcompile.seeds.kg import Graph
 
 STYLES = ("paragraph", "list", "table", "timeline", "flashcards", "qa", "dialogue")
@@ -71,7 +72,8 @@ def draw_document(graph: Graph, subject: str, style: str, rng: random.Random, kn
     if style == "timeline":  # dated facts first, oldest first; the rest keep their order
         when = [f for f in facts if graph.relations[f[0]].value == "date"]
         dated = len(when)
-        facts = sorted(when, key=lambda f: f[1]) + [f for f in facts if graph.relations[f[0]].value != "date"]
+        facts = (sorted(when, key=lambda f: parse_canonical(f[1]).order)  # 300 BC before 200 BC
+                 + [f for f in facts if graph.relations[f[0]].value != "date"])
     entity = graph.entities[subject]
     statements = []
     after_subject = False  # did the sentence before have the entity as its subject?
@@ -114,7 +116,8 @@ def render_document(graph: Graph, doc: dict[str, Any]) -> str:
             else:
                 units.append(f"Front: {name} · {label}?\nBack: {value}")
         elif style == "timeline" and rel.value == "date":
-            units.append(f"- {date_text(o, fmt)}: {fill(timeline_entry(rel), s=prose)}.")
+            when = date_text(o, fmt)  # "The 3rd century: ..."
+            units.append(f"- {when[:1].upper()}{when[1:]}: {fill(timeline_entry(rel), s=prose)}.")
             dated += 1
         else:
             sentence = fill(statement_bank(rel)[t], s=entity.pronoun.capitalize() if pronoun else prose,
