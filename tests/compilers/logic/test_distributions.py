@@ -358,6 +358,10 @@ SIZE = {  # each family's own size measure, averaged over a level
     "sorting": lambda f, p: len(p.trace),
     "syllogisms": lambda f, p: len(p.data["premises"]) + len(p.data.get("distractors", [])),
     "topological_order": lambda f, p: len(p.trace),
+    "knights_knaves": lambda f, p: len(p.data["names"]),
+    "kinship": lambda f, p: len(p.data["parent"]),
+    "cellular_automaton": lambda f, p: len(p.data["row"]) * p.data["steps"],
+    "bracket_matching": lambda f, p: len(p.data["seq"]),
 }
 
 

@@ -35,6 +35,10 @@ FAMILY_MODULES = (
     "calendar_dates",
     "sorting",
     "program_tracing",
+    "knights_knaves",
+    "kinship",
+    "cellular_automaton",
+    "bracket_matching",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
