@@ -223,9 +223,11 @@ def _resolve_family(run: Path, family: str) -> str:
     from synthcompile.located import suggest
     from synthcompile.run import RunDir
 
+    from synthcompile.inspect import sample_stages
+
     rundir = RunDir(run)
     names: set[str] = set()
-    for stage in rundir.stages(role="compile"):
+    for stage in sample_stages(rundir):
         for rel in rundir.stage_shards(stage):
             names.update(pc.unique(pq.read_table(rundir.root / rel, columns=["family"])["family"]).to_pylist())
     if family in names:

@@ -35,6 +35,7 @@ BUILTIN = (
     "synthcompile.compilers.documents.component",
     "synthcompile.compilers.simulation.component",
     "synthcompile.rephrase.component",
+    "synthcompile.learning.component",
     "synthcompile.curate.component",
     "synthcompile.audit.component",
     "synthcompile.export.component",

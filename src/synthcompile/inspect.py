@@ -11,12 +11,20 @@ import pyarrow.parquet as pq
 from synthcompile.run import RunDir
 
 
+def sample_stages(rundir: RunDir) -> list[str]:
+    """The stages whose rows are the compiled samples as they stand before curation: the last
+    transform's (it carries every compiled row, rewritten or with what it derived), else every
+    compile stage's."""
+    transforms = rundir.stages(role="transform")
+    return transforms[-1:] if transforms else rundir.stages(role="compile")
+
+
 def iter_samples(run: str | Path, *, stages: list[str] | None = None, family: str | None = None,
                  split: str | None = None, failed: bool = False,
                  limit: int | None = None) -> Iterator[dict[str, Any]]:
     rundir = RunDir(run)
     count = 0
-    stages = stages if stages is not None else rundir.stages(role="compile")
+    stages = stages if stages is not None else sample_stages(rundir)
     for rel in (path for stage in stages for path in rundir.stage_shards(stage)):
         table = pq.read_table(rundir.root / rel)
         mask = None

@@ -6,6 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -22,15 +23,27 @@ def _bucket() -> dict[str, int]:
 def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any]:
     """Counts, tokens and verification pass rates per family, difficulty, split and form.
 
-    ``stages`` defaults to every compile stage of the run (all compiled samples).
+    ``stages`` defaults to every compile stage of the run (all compiled samples), and then the
+    families a transform added (the learning transform's exercises), counted in the last transform
+    stage: it carries every earlier one's rows.
     """
-    stages = stages if stages is not None else run.stages(role="compile")
+    derived_from = None
+    if stages is None:
+        stages = run.stages(role="compile")
+        derived_from = (run.stages(role="transform") or [None])[-1]
     total = _bucket()
     families: dict[str, dict[str, Any]] = defaultdict(
         lambda: {**_bucket(), "by_difficulty": defaultdict(_bucket), "by_split": defaultdict(_bucket),
                  "by_form": defaultdict(_bucket)})
-    for rel in (path for stage in stages for path in run.stage_shards(stage)):
+    shards = [(path, False) for stage in stages for path in run.stage_shards(stage)]
+    shards += [(path, True) for path in (run.stage_shards(derived_from) if derived_from else [])]
+    compiled: set[str] = set()
+    for rel, derived in shards:
         table = pq.read_table(Path(run.root) / rel, columns=COLUMNS)
+        if derived:  # only the rows of families no compile stage made
+            table = table.filter(pc.invert(pc.is_in(table["family"], pa.array(sorted(compiled), pa.string()))))
+        else:
+            compiled.update(table["family"].unique().to_pylist())
         tokens = pc.count_substring_regex(table["text"], TOKEN_PATTERN).to_pylist()
         passed = pc.struct_field(table["verdict"], "passed").to_pylist()
         rows = zip(table["family"].to_pylist(), table["difficulty"].to_pylist(),

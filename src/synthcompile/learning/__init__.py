@@ -1,0 +1,1 @@
+"""Learning strategies: compiled samples turned into exercises about their own solutions (docs/learning.md)."""
