@@ -220,10 +220,9 @@ def _resolve_family(run: Path, family: str) -> str:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
+    from synthcompile.inspect import sample_stages
     from synthcompile.located import suggest
     from synthcompile.run import RunDir
-
-    from synthcompile.inspect import sample_stages
 
     rundir = RunDir(run)
     names: set[str] = set()

@@ -6,7 +6,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
@@ -39,10 +38,10 @@ def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any
     shards += [(path, True) for path in (run.stage_shards(derived_from) if derived_from else [])]
     compiled: set[str] = set()
     for rel, derived in shards:
-        table = pq.read_table(Path(run.root) / rel, columns=COLUMNS)
-        if derived:  # only the rows of families no compile stage made
-            table = table.filter(pc.invert(pc.is_in(table["family"], pa.array(sorted(compiled), pa.string()))))
-        else:
+        # A transform's shard: only the rows of families no compile stage made (the rest were counted).
+        only_new = [("family", "not in", sorted(compiled))] if derived and compiled else None
+        table = pq.read_table(Path(run.root) / rel, columns=COLUMNS, filters=only_new)
+        if not derived:
             compiled.update(table["family"].unique().to_pylist())
         tokens = pc.count_substring_regex(table["text"], TOKEN_PATTERN).to_pylist()
         passed = pc.struct_field(table["verdict"], "passed").to_pylist()

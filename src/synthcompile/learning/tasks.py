@@ -19,17 +19,16 @@ import random
 import re
 import string
 
-from synthcompile.answers import final_answer, final_list, parse_items
+from synthcompile.answers import ANSWER_LEADS, final_answer, final_list, norm_word, parse_items
 from synthcompile.sample import Verdict
 
 VERSION = "1"
 SKILL = {"mask_step": "step recall", "order_steps": "step ordering", "find_error": "error detection"}
 _DIGITS = re.compile(r"\d+")
-_LEADS = ("Answer: {}", "Final answer: {}", "The answer is {}")
 
 
 def _norm(text: str) -> str:
-    return " ".join(text.split()).strip().rstrip(".").casefold()
+    return norm_word(text).rstrip(".")
 
 
 def _numbered(steps: list[str]) -> str:
@@ -99,7 +98,7 @@ def derive(task: str, question: str, steps: list[str], rng: random.Random, windo
 
 
 def render(exercise: dict, rng: random.Random) -> str:
-    lead = _LEADS[int(rng.random() * len(_LEADS))]
+    lead = ANSWER_LEADS[int(rng.random() * len(ANSWER_LEADS))]
     return f"{exercise['question']}\n{lead.format(exercise['answer'])}"
 
 

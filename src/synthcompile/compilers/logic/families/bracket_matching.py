@@ -80,7 +80,8 @@ def near_miss(rng: random.Random, seq: str, types: int) -> str:
             i = int(rng.random() * (len(chars) - 1))
             chars[i], chars[i + 1] = chars[i + 1], chars[i]
         out = "".join(chars)
-        if scan(out)[0] is not None or scan(out)[1]:
+        error, left_open, _ = scan(out)
+        if error is not None or left_open:
             return out
     raise RuntimeError("no near miss found")  # cannot happen: swapping the first "()" always breaks it
 

@@ -140,8 +140,8 @@ class Kinship(Family):
         "Genealogy:\n{facts}\nName {x}'s relationship to {y}.",
     )
 
-    def _tree(self, rng: random.Random) -> tuple[dict[str, str], dict[str, bool], list[list[str]]]:
-        """A tree drawn breadth-first: parent links, sex, and the people of each generation."""
+    def _tree(self, rng: random.Random) -> tuple[dict[str, str], dict[str, bool]]:
+        """A tree drawn breadth-first, a generation at a time: parent links and each person's sex."""
         c = self.config
         names = [(n, True) for n in sample(rng, FEMALE, min(c.people, len(FEMALE)))] + \
                 [(n, False) for n in sample(rng, MALE, min(c.people, len(MALE)))]
@@ -150,10 +150,10 @@ class Kinship(Family):
         parent: dict[str, str] = {}
         root, sex = pool.pop()
         female[root] = sex
-        generations = [[root]]
+        generation = [root]
         for _ in range(c.generations - 1):
             nxt = []
-            for p in generations[-1]:
+            for p in generation:
                 for _ in range(c.children[0] + int(rng.random() * (c.children[1] - c.children[0] + 1))):
                     if len(female) >= c.people or not pool:
                         break
@@ -162,14 +162,14 @@ class Kinship(Family):
                     nxt.append(child)
             if not nxt:
                 break
-            generations.append(nxt)
-        return parent, female, generations
+            generation = nxt
+        return parent, female
 
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         want_up, want_down = pick(rng, c.relations)  # the answer first
         for _ in range(c.attempts):
-            parent, female, _ = self._tree(rng)
+            parent, female = self._tree(rng)
             people = list(female)
             pairs = [(x, y) for x in people for y in people
                      if x != y and relation(parent, x, y) == (want_up, want_down)]
