@@ -28,7 +28,7 @@ def _draws(name: str, level: int, n: int = N):
 def _truth(text: str, speaker: str, types: dict[str, bool]) -> bool:
     """The statement as printed, read back: an independent reading of what it says."""
     def t(who: str) -> bool:
-        return types[speaker if who == "I" else who]
+        return types[speaker if who in ("I", "me") else who]
 
     if m := re.fullmatch(r"Exactly (\d+) of us (?:is a knight|are knights)\.", text):
         return sum(types.values()) == int(m[1])

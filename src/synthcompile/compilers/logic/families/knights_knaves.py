@@ -75,13 +75,15 @@ def say(stmt: list, speaker: str) -> str:
         verb = "am" if who[stmt[1]] == "I" else "is"
         return f"{who[stmt[1]]} {verb} a {'knight' if stmt[2] else 'knave'}."
     a, b = who.get(stmt[1]), who.get(stmt[2])
+    # The speaker goes last in a pair, as "I" when the pair is the subject, as "me" after "of".
+    first, last = (b, a) if a == "I" else (a, b)
+    subject, after_of = f"{first} and {last}", f"{first} and {'me' if last == 'I' else last}"
     if form == "same":
-        pair = f"{a} and {b}" if a != "I" else f"{b} and I"
-        return f"{pair} are {'of the same type' if stmt[3] else 'of different types'}."
+        return f"{subject} are {'of the same type' if stmt[3] else 'of different types'}."
     if form == "both":
-        return f"{a} and {b} are both knights." if stmt[3] else f"At least one of {a} and {b} is a knave."
+        return f"{subject} are both knights." if stmt[3] else f"At least one of {after_of} is a knave."
     if form == "either":
-        return f"At least one of {a} and {b} is a knight." if stmt[3] else f"{a} and {b} are both knaves."
+        return f"At least one of {after_of} is a knight." if stmt[3] else f"{subject} are both knaves."
     if form == "if":
         verb_a, verb_b = ("am" if a == "I" else "is"), ("am" if b == "I" else "is")
         return f"If {a} {verb_a} a knight, then {b} {verb_b} a {'knight' if stmt[3] else 'knave'}."
