@@ -159,9 +159,28 @@ def _print_stats(data: dict) -> None:
             out.print(f"  [yellow]{f['family']} d{f['difficulty']}{kind}[/]: {f['reason']}", highlight=False)
         if len(flags) > 10:
             out.print(f"  ... {len(flags) - 10} more (stats --json, report.html)")
+    for gen, found in (data.get("search") or {}).items():
+        rate = found["unique_per_cpu_hour"]
+        out.print(f"search {gen}: {found['kept']:,} kept of {found['drawn']:,} drawn ({found['below']:,} below the "
+                  f"band, {found['above']:,} above, {found['duplicate']:,} isomorphic copies); "
+                  f"{f'{rate:,}' if rate else '-'} unique per CPU-hour", highlight=False)
+        out.print("  cost histogram: " + _histogram(found["histogram"]), highlight=False)
     if len(data["stream"]) > 1:
         said = {"compile": "compiled", "transform": "rewritten", "curate": "kept"}
         out.print("samples: " + " -> ".join(f"{s['stage']} {s['rows']:,} {said[s['role']]}" for s in data["stream"]))
+
+
+def _histogram(counts: dict, bins: int = 8) -> str:
+    """``lo-hi: n`` over at most ``bins`` equal-width bins of a ``{value: count}`` histogram."""
+    if not counts:
+        return "-"
+    lo, hi = min(counts), max(counts)
+    width = max(1, -(-(hi - lo + 1) // bins))
+    binned: dict[int, int] = {}
+    for value, n in counts.items():
+        start = lo + (value - lo) // width * width
+        binned[start] = binned.get(start, 0) + n
+    return ", ".join(f"{s}{f'-{s + width - 1}' if width > 1 else ''}: {n:,}" for s, n in sorted(binned.items()))
 
 
 @app.command()

@@ -55,7 +55,7 @@ def compute_stats(run: RunDir, stages: list[str] | None = None) -> dict[str, Any
                 b["verified"] += int(ok)
                 b["tokens"] += n_tokens
     out = {"stages": stages, **_finish(total), "stream": stream(run), "audit": audit_summary(run),
-           "quarantined": quarantined(run), "families": {}}
+           "quarantined": quarantined(run), "search": search_summary(run, stages), "families": {}}
     for name in sorted(families):
         fam = families[name]
         out["families"][name] = {
@@ -79,6 +79,31 @@ def stream(run: RunDir) -> list[dict[str, Any]]:
     entries = run.manifest()["stages"]
     return [{"stage": name, "role": e["role"], "rows": e["rows"]} for name, e in entries.items()
             if e.get("role") in ("compile", "transform", "curate")]
+
+
+def search_summary(run: RunDir, stages: list[str]) -> dict[str, Any]:
+    """Per generator in problem search mode: problems drawn, where the misses fell (below or
+    above the band, isomorphic copies), problems kept, CPU time, unique problems per CPU-hour and
+    the kept problems' costs as a histogram ``{cost: count}`` (summed over the shard markers)."""
+    found: dict[str, dict[str, Any]] = defaultdict(lambda: {"histogram": defaultdict(int)})
+    for stage in stages:
+        for marker in run.markers(stage):
+            for key, value in marker.get("stats", {}).items():
+                if not key.startswith("search:"):
+                    continue
+                gen, _, count = key.removeprefix("search:").rpartition(":")
+                if gen.endswith(":cost"):
+                    found[gen.removesuffix(":cost")]["histogram"][int(count)] += value
+                else:
+                    found[gen][count] = found[gen].get(count, 0) + value
+    out = {}
+    for gen, got in sorted(found.items()):
+        hours = got.get("cpu_ms", 0) / 3.6e6
+        out[gen] = {**{k: got.get(k, 0) for k in ("drawn", "below", "above", "duplicate", "generation_failed",
+                                                   "kept", "cpu_ms")},
+                    "unique_per_cpu_hour": round(got.get("kept", 0) / hours) if hours else None,
+                    "histogram": dict(sorted(got["histogram"].items()))}
+    return out
 
 
 def audit_summary(run: RunDir) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """Curation: dedup along several axes and decontamination, as stages over the sample stream.
 
-Axes run in this order, each reading what the previous one kept: exact -> near (MinHash) ->
+Axes run in this order, each reading what the previous one kept: exact -> isomorphic -> near (MinHash) ->
 decontam -> structure (skeleton cap) -> semantic (embeddings). See ``stream.py`` for the
 filter contract, the removal logs and the per-stage summary (:func:`removal_summary`), and
 ``shuffle.py`` for the map -> bucket -> reduce shape that keeps every axis bounded by a shard.
@@ -24,6 +24,10 @@ def curate_stages(section: CurateSection | None) -> list[Stage]:
         from synthcompile.curate.exact import exact_stages
 
         stages += exact_stages(spb)
+    if section.isomorphic:
+        from synthcompile.curate.isomorphic import isomorphic_stages
+
+        stages += isomorphic_stages(spb)
     if section.near:
         from synthcompile.curate.near import near_stages
 

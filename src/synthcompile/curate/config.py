@@ -74,6 +74,8 @@ class CurateSection(StrictModel):
     """Curation axes, applied in this order; a missing axis is off. Probe rows are never removed."""
 
     exact: bool = Field(False, description="drop repeats of the same normalised text")
+    isomorphic: bool = Field(False, description="drop logic problems isomorphic to an earlier one (the same "
+                             "problem renamed or reordered, by the family's canonical form)")
     variation: Literal["keep", "reduce"] = Field(
         "keep", description="keep: the near, structure and semantic axes leave alone the rows that vary "
         "within one fact on purpose (memory's multiplicity and phrasings); reduce: merge them, still only "

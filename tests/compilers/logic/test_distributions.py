@@ -362,6 +362,11 @@ SIZE = {  # each family's own size measure, averaged over a level
     "kinship": lambda f, p: len(p.data["parent"]),
     "cellular_automaton": lambda f, p: len(p.data["row"]) * p.data["steps"],
     "bracket_matching": lambda f, p: len(p.data["seq"]),
+    "sudoku": lambda f, p: p.data["puzzle"].count("0"),
+    "maze": lambda f, p: len(p.data["grid"]) * len(p.data["grid"][0]),
+    "matrix_ops": lambda f, p: sum(abs(x) for row in p.data["a"] for x in row),
+    "string_edits": lambda f, p: len(p.data["a"]) + len(p.data.get("b") or p.data.get("ops")),
+    "grid_navigation": lambda f, p: len(p.data["grid"]) * len(p.data["grid"][0]),
 }
 
 

@@ -59,6 +59,7 @@ class Problem:
     data: dict[str, Any]
     terse: list[str] | None = None  # short trace; default: the trace itself, compacted
     skills: tuple[str, ...] = field(default=())  # extra skills beyond the family's own
+    cost: dict[str, int] | None = None  # the solver's effort, when generate ran it (else Family.cost)
 
 
 class Family(ABC):
@@ -71,6 +72,7 @@ class Family(ABC):
     Config: ClassVar[type[FamilyConfig]]
     levels: ClassVar[dict[int, dict[str, Any]]]  # difficulty level (1 = easiest) -> config overrides
     phrasings: ClassVar[tuple[str, ...]]      # str.format templates over Problem.fields
+    costs: ClassVar[tuple[str, ...]] = ()     # the solver's effort measures (problem search bands on one)
 
     def __init__(self, config: FamilyConfig):
         self.config = config
@@ -97,6 +99,22 @@ class Family(ABC):
         because only it knows what is certainly wrong (a swapped topological order may be valid).
         """
         return []
+
+    def cost(self, data: dict[str, Any]) -> dict[str, int]:
+        """The family's solver's effort on a problem, one count per name in ``costs`` (steps,
+        guesses, backtracks...): what the problem search mode bands on. Families with a
+        solver that searches override it."""
+        raise NotImplementedError(f"{self.name} has no solver cost")
+
+    def mutate(self, problem: Problem, rng: random.Random) -> Problem:
+        """A neighbouring problem of the same level (the problem search's ``climb`` strategy walks
+        through them toward its cost band). Families with a search space to walk override it."""
+        raise NotImplementedError(f"{self.name} has no mutation")
+
+    def canonical(self, data: dict[str, Any]) -> str | None:
+        """A key two problems share exactly when one is the other with its entities renamed or
+        its parts reordered (the problem search drops such copies); None: the family has none."""
+        return None
 
     # Helpers for subclasses ------------------------------------------------------------------
 

@@ -16,6 +16,29 @@ Form = Literal["plain", "think", "terse"]
 DEFAULT_FORMS: dict[str, float] = {"plain": 1.0, "think": 1.0, "terse": 1.0}
 
 
+class SearchSpec(StrictModel):
+    """Problem search: keep only problems whose solver cost lands in a band, one of each shape."""
+
+    metric: str = Field(description="the solver cost to band on: one of the family's costs (`synthcompile list`)")
+    min: NonNegativeInt = Field(0, description="the least cost kept (inclusive)")
+    max: NonNegativeInt | None = Field(None, description="the most cost kept (inclusive); none: no upper bound")
+    unique: bool = Field(True, description="skip a problem isomorphic to one the shard already kept (the family's "
+                         "canonical form); `curate: {isomorphic: true}` removes the copies across shards")
+    strategy: Literal["sample", "climb"] = Field(
+        "sample", description="sample: draw each problem afresh; climb: walk through the family's mutations "
+        "toward the band (for bands few fresh draws reach)")
+    attempts: PositiveInt = Field(2000, le=10**7, description="problems drawn per sample before it is quarantined")
+
+    @model_validator(mode="after")
+    def _band(self) -> "SearchSpec":
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"the band is empty: max {self.max} < min {self.min}")
+        return self
+
+    def holds(self, value: int) -> bool:
+        return self.min <= value and (self.max is None or value <= self.max)
+
+
 class GeneratorSpec(StrictModel):
     """One logic family to compile: how many samples, at which difficulty levels, in which forms."""
 
@@ -29,6 +52,7 @@ class GeneratorSpec(StrictModel):
     probe_difficulty: Annotated[list[PositiveInt], Len(min_length=1)] | None = Field(
         None, description="levels for probes, e.g. one never trained on; default: 'difficulty'")
     name: str | None = Field(None, description="output name; defaults to the family (must be unique)")
+    search: SearchSpec | None = Field(None, description="problem search: a cost band and one problem per shape")
 
     @property
     def key(self) -> str:

@@ -39,6 +39,11 @@ FAMILY_MODULES = (
     "kinship",
     "cellular_automaton",
     "bracket_matching",
+    "sudoku",
+    "maze",
+    "matrix_ops",
+    "string_edits",
+    "grid_navigation",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
@@ -93,9 +98,29 @@ def check_generator(gen: Any, *, file: str, lines: dict[tuple, int], loc: tuple)
             problems.append(RecipeError(
                 f"{gen.family} has no difficulty level {bad[0]} (levels: {min(cls.levels)}..{max(cls.levels)})",
                 **where, line=line_for(lines, loc + (key,)), field=format_loc(loc + (key,))))
+    if gen.search is not None:
+        problems += _check_search(cls, gen, where=where, lines=lines, loc=loc + ("search",))
     if problems or not gen.params:
         return problems
     return _check_params(cls, gen, file=file, lines=lines, loc=loc + ("params",))
+
+
+def _check_search(cls: type[Family], gen: Any, *, where: dict, lines: dict[tuple, int],
+                  loc: tuple) -> list[RecipeError]:
+    from synthcompile.located import format_loc, line_for, suggest
+
+    if not cls.costs:
+        return [RecipeError(f"{gen.family} has no solver cost to search on (families with one: "
+                            f"{', '.join(n for n, c in families().items() if c.costs)})", **where,
+                            line=line_for(lines, loc), field=format_loc(loc))]
+    if gen.search.metric not in cls.costs:
+        hint = suggest(gen.search.metric, cls.costs) or f" (costs: {', '.join(cls.costs)})"
+        return [RecipeError(f"{gen.family} has no cost {gen.search.metric!r}{hint}", **where,
+                            line=line_for(lines, loc + ("metric",)), field=format_loc(loc + ("metric",)))]
+    if gen.search.strategy == "climb" and cls.mutate is Family.mutate:
+        return [RecipeError(f"{gen.family} has no mutation to climb with: use strategy: sample", **where,
+                            line=line_for(lines, loc + ("strategy",)), field=format_loc(loc + ("strategy",)))]
+    return []
 
 
 def _check_params(cls: type[Family], gen: Any, *, file: str, lines: dict[tuple, int],

@@ -15,14 +15,15 @@ from __future__ import annotations
 import _random
 import json
 import random
+import time
 from typing import Iterator
 
 import pyarrow as pa
 
-from synthcompile.compilers.logic.base import Family, Quarantined
+from synthcompile.compilers.logic.base import Family, GenerationFailed, Problem, Quarantined
 from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import FormPicker, render
-from synthcompile.compilers.logic.config import LogicSection
+from synthcompile.compilers.logic.config import LogicSection, SearchSpec
 from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
@@ -95,13 +96,14 @@ class LogicStage(Stage):
         seeds = ctx.seed_stream(gen.key, split)
         made: dict[int, _Level] = {}
         samples: list[Sample] = []
+        search = _Search(gen.search, gen.key, ctx) if gen.search else None
         for i in range(spec.params["start"], spec.params["stop"]):
             level = levels[i % len(levels)]
             if (at := made.get(level)) is None:
                 at = made[level] = _Level(cls.make(level, gen.params), gen.key, level, gen.params)
             seed = seeds.seed(i)
             try:
-                samples.append(self._sample(at, gen.key, split, i, seed, pick_form))
+                samples.append(self._sample(at, gen.key, split, i, seed, pick_form, search))
             except Quarantined as exc:  # this item only: the build goes on
                 ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
                                 "rng_seed": seed, **exc.record}, f"{exc.kind}: {exc}")
@@ -122,10 +124,10 @@ class LogicStage(Stage):
         return to_table(samples)
 
     def _sample(self, at: _Level, key: str, split: str, index: int, seed: int,
-                pick_form: FormPicker) -> Sample:
+                pick_form: FormPicker, search: "_Search | None" = None) -> Sample:
         family = at.family
         rng = _seeded(seed)
-        problem = family.generate(rng)
+        problem = search.draw(family, rng) if search else family.generate(rng)
         structured = canonical_json(problem.data)
         try:  # verify exactly what the corpus stores: the JSON, read back
             verdict = family.verify(json.loads(structured), problem.answer_text)
@@ -141,3 +143,78 @@ class LogicStage(Stage):
             template=template, question=question, answer=problem.answer_text, trace=problem.trace,
             structured=structured, verdict=verdict, generator=at.generator,
             generator_version=family.version, params_hash=at.params_hash, rng_seed=seed)
+
+
+class _Search:
+    """Problem search over one shard: draw until the solver's cost lands in the band, skipping a
+    problem isomorphic to one the shard already kept. ``sample`` draws afresh each time; ``climb``
+    walks through the family's mutations, keeping a step that brings the cost no farther from the
+    band, and starts afresh after ``patience`` steps without getting closer. Deterministic: item
+    *i* searches from its own seed, and a shard's items are searched in order. Counts go to the
+    shard's stats as ``search:<generator>:<count>`` (drawn, below, above, duplicate, kept, cpu_ms)
+    and ``search:<generator>:cost:<value>`` per kept problem, for :func:`stats.search_summary`."""
+
+    PATIENCE = 50
+
+    def __init__(self, spec: SearchSpec, key: str, ctx: ShardContext):
+        self.spec, self.prefix, self.stats = spec, f"search:{key}:", ctx.stats
+        self.seen: set[str] = set()
+
+    def draw(self, family: Family, rng: random.Random) -> Problem:
+        spec = self.spec
+        start = time.process_time()
+        try:
+            problem = current = None
+            gap = stale = 0
+            for _ in range(spec.attempts):
+                if current is None or spec.strategy == "sample" or stale >= self.PATIENCE:
+                    problem, stale = self._generate(family, rng), 0
+                else:
+                    problem = family.mutate(current, rng)
+                if problem is None:
+                    continue
+                cost = self._cost(family, problem)
+                distance = max(spec.min - cost, 0) + (max(cost - spec.max, 0) if spec.max is not None else 0)
+                if distance == 0:
+                    if self._fresh(family, problem):
+                        self.stats[self.prefix + "kept"] += 1
+                        self.stats[f"{self.prefix}cost:{cost}"] += 1
+                        return problem
+                    current = None  # a copy of a kept one: start afresh
+                    continue
+                if current is None or distance <= gap:
+                    stale = stale + 1 if current is not None and distance == gap else 0
+                    current, gap = problem, distance
+                else:
+                    stale += 1
+        finally:
+            self.stats[self.prefix + "cpu_ms"] += round((time.process_time() - start) * 1000)
+        band = f"{spec.min}..{'' if spec.max is None else spec.max}"
+        raise GenerationFailed(f"search: no problem with {spec.metric} in {band} in {spec.attempts} draws")
+
+    def _generate(self, family: Family, rng: random.Random) -> Problem | None:
+        try:
+            return family.generate(rng)
+        except GenerationFailed:
+            self.stats[self.prefix + "drawn"] += 1
+            self.stats[self.prefix + "generation_failed"] += 1
+            return None
+
+    def _cost(self, family: Family, problem: Problem) -> int:
+        spec, stats = self.spec, self.stats
+        stats[self.prefix + "drawn"] += 1
+        cost = (problem.cost or family.cost(json.loads(canonical_json(problem.data))))[spec.metric]
+        if cost < spec.min:
+            stats[self.prefix + "below"] += 1
+        elif spec.max is not None and cost > spec.max:
+            stats[self.prefix + "above"] += 1
+        return cost
+
+    def _fresh(self, family: Family, problem: Problem) -> bool:
+        if not self.spec.unique or (shape := family.canonical(problem.data)) is None:
+            return True
+        if shape in self.seen:
+            self.stats[self.prefix + "duplicate"] += 1
+            return False
+        self.seen.add(shape)
+        return True
