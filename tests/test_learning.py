@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -66,29 +67,112 @@ def test_shuffled_steps_have_one_order_up_to_identical_steps():
     assert checked > 500
 
 
-def test_the_corrupted_step_is_the_only_change_and_keeps_its_shape():
+_TOKEN = re.compile(r"[\w'-]+")
+
+
+def test_the_corrupted_step_is_the_only_change_one_token_and_like_no_other_step():
     answers = Counter()
     for name, p, ex, text in _exercises("find_error"):
         d = ex["structured"]
         changed = [i for i, (a, b) in enumerate(zip(d["steps"], d["shown"])) if a != b]
         assert changed == [d["k"]]
         a, b = d["steps"][d["k"]], d["shown"][d["k"]]
-        assert len(a) == len(b) and sum(x != y for x, y in zip(a, b)) == 1
+        ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+        assert len(ta) == len(tb) and sum(x != y for x, y in zip(ta, tb)) == 1, (a, b)
+        assert b not in d["steps"]
         assert tasks.verify(d, text).passed and tasks.verify(d, f"Step {d['k'] + 1} is wrong.").passed
         assert not tasks.verify(d, f"Answer: {d['k'] + 2}").passed and not tasks.verify(d, "steps 1 and 2").passed
         answers[name] += 1
-    assert set(answers) >= {"arithmetic", "cellular_automaton", "sorting"}
+    assert set(answers) >= {"arithmetic", "cellular_automaton", "sorting", "knights_knaves"}
+
+
+def test_the_wrong_step_is_drawn_uniformly_over_the_trace():
+    """The answer first: where in the trace the wrong step sits follows no family's trace shape
+    (it was the last steps of kinship, the only ones with numbers, before)."""
+    spots, last, expected_last = [], 0, 0.0
+    for name, p, ex, text in _exercises("find_error", 150):
+        d = ex["structured"]
+        n = len(d["steps"])
+        spots.append(d["k"] / (n - 1))  # 0: the first step, 1: the last
+        last += d["k"] == n - 1
+        expected_last += 1 / n
+    assert len(spots) > 300
+    assert abs(sum(spots) / len(spots) - 0.5) < 0.05
+    assert abs(last - expected_last) / len(spots) < 0.04  # the last step as often as any other
+
+
+def test_a_hidden_step_carries_the_problems_own_values():
+    for name, p, ex, text in _exercises("mask_step"):
+        d = ex["structured"]
+        step = d["steps"][d["k"]]
+        assert d["steps"].count(step) == 1
+        question = text.split("\n\nA worked solution")[0]
+        values = set(_TOKEN.findall(question))
+        assert re.search(r"\d\d", step) or any(t in values and (t[0].isupper() or t.isdigit())
+                                               for t in _TOKEN.findall(step)), step
+    steps = ["final carry 0 is the leading digit", "7 + 5 = 12, write 2", "end"]
+    for seed in range(20):  # only the step with the problem's numbers can be hidden
+        assert tasks.derive("mask_step", "What is 47 + 75?", steps, random.Random(seed), 8)["structured"]["k"] == 1
 
 
 def test_step_counters_are_never_the_corrupted_number():
     steps = ["1 (: push, stack (", "2 ): pop, stack empty", "3 [: push, stack ["]
-    assert tasks.derive("find_error", "q", steps, random.Random(0), 8) is None
+    for seed in range(10):  # positions only: the word is what changes ("push" for "pop")
+        ex = tasks.derive("find_error", "q", steps, random.Random(seed), 8)
+        bad, good = ex["structured"]["shown"][ex["structured"]["k"]], steps[ex["structured"]["k"]]
+        assert bad.split(" ")[0] == good.split(" ")[0] and ("push" in bad) != ("push" in good)
+    assert tasks.derive("find_error", "q", ["1 (: open", "2 ): close", "3 [: open"], random.Random(0), 8) is None
     steps = ["step 0: 0110", "step 1: 1011", "step 2: 0101"]
     for seed in range(30):
         ex = tasks.derive("find_error", "q", steps, random.Random(seed), 8)
         bad = ex["structured"]["shown"][ex["structured"]["k"]]
         assert bad.split(": ")[0] == steps[ex["structured"]["k"]].split(": ")[0]  # the counter is kept
         assert set(bad.split(": ")[1]) <= {"0", "1"}  # a binary row stays binary
+
+
+def _put_back(name: str, data: dict, i: int, option: str) -> dict:
+    """The problem with a candidate premise, parsed from its text, in place of premise i."""
+    if name == "deduction_chains":
+        body, head = re.fullmatch(r"if (.+), then (\w+)\.", option).groups()
+        return {**data, "rules": data["rules"][:i] + [[body.split(" and "), head]] + data["rules"][i + 1:]}
+    parent, child = re.fullmatch(r"(\w+) is the (?:mother|father) of (\w+)\.", option).groups()
+    links = [link for k, link in enumerate(data["parent"]) if k != i]
+    return {**data, "parent": links + [[child, parent]]}
+
+
+@pytest.mark.parametrize("name", ["deduction_chains", "kinship"])
+def test_a_missing_premise_is_the_one_candidate_that_brings_the_answer_back(name):
+    """Rechecked with the family's verifier: without the premise the answer fails, with it it
+    holds, with any other candidate it fails; the question no longer prints it; the letter is
+    drawn evenly."""
+    letters = Counter()
+    for level in (2, 4):
+        family = families()[name].make(level)
+        for i in range(80):
+            rng = random.Random(f"premise/{name}/{level}/{i}")
+            p = family.generate(rng)
+            question = family.phrasings[i % len(family.phrasings)].format(**p.fields)
+            data = json.loads(json.dumps(p.data))
+            ex = tasks.derive("missing_premise", question, p.trace, rng, 8, tasks.Source(family, data, p.answer_text))
+            if ex is None:
+                continue
+            d = ex["structured"]
+            lines, options = family.premises(data), d["options"]
+            i_removed = next(j for j, (_, o) in enumerate(lines) if o == options[d["k"]])
+            assert lines[i_removed][0] not in ex["question"].split("\n\nOne premise was taken out")[0]
+            assert not family.verify(family.premise_removed(data, i_removed), p.answer_text).passed
+            assert len(set(options)) == tasks.OPTIONS
+            for j, option in enumerate(options):  # each candidate read back from its text, put in place
+                holds = tasks.Source(family, data, p.answer_text).holds(_put_back(name, data, i_removed, option))
+                assert holds == (j == d["k"]), option
+            text = tasks.render(ex, rng)
+            assert tasks.verify(d, text).passed and tasks.verify(d, f"({ex['answer']})").passed
+            for wrong in "ABCD":
+                if wrong != ex["answer"]:
+                    assert not tasks.verify(d, f"Answer: {wrong}").passed
+            assert not tasks.verify(d, "Answer: E").passed and not tasks.verify(d, "none of them").passed
+            letters[ex["answer"]] += 1
+    assert sum(letters.values()) > 100 and max(letters.values()) / sum(letters.values()) < 0.35, letters
 
 
 def _recipe(tmp_path: Path, body: str) -> Path:
@@ -100,6 +184,7 @@ logic:
   generators:
     - {{family: sorting, count: 300, difficulty: [1, 2], probes: 20, probe_difficulty: [3]}}
     - {{family: cellular_automaton, count: 300, difficulty: [1, 2]}}
+    - {{family: kinship, count: 300, difficulty: [1, 2]}}
 {body}
 curate: null
 export: null
@@ -124,7 +209,8 @@ def test_a_build_adds_verified_exercises_and_keeps_every_source(tmp_path):
     compiled = _rows(runs[0], "logic")
     derived = [r for r in a if r["compiler"] == "learning"]
     assert [r for r in a if r["compiler"] == "logic"] == compiled  # every source kept, in order
-    assert {r["family"] for r in derived} == {"learning.mask_step", "learning.order_steps", "learning.find_error"}
+    assert {r["family"] for r in derived} == {"learning.mask_step", "learning.order_steps", "learning.find_error",
+                                              "learning.missing_premise"}
     assert all(r["verdict"]["passed"] and r["split"] == "train" for r in derived)
     assert 0.3 < len(derived) / sum(r["split"] == "train" for r in compiled) < 0.7
     ids = {r["id"] for r in compiled}

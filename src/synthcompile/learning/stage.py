@@ -5,7 +5,8 @@ at least ``min_steps`` steps is picked by a hash of its id (``rate``, stable acr
 task by another part of the hash, so the same recipe gives the same rows on any worker count.
 The source must pass its own compiler's verifier again (a sample whose verdict was kept as a
 failure is never taught from); the derived row is scored by :func:`tasks.verify` on its own text
-(one that does not read back is skipped and counted) and written after its source. Probe rows pass through untouched.
+(one that does not read back is skipped and counted) and written after its source. Probe rows pass
+through untouched. ``missing_premise`` also reads the source's family, which says what its premises are.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from synthcompile.compilers.logic.component import family_for
 from synthcompile.config import hashable
 from synthcompile.learning import tasks
 from synthcompile.learning.config import LearningSection
@@ -56,6 +58,7 @@ class LearningStage(Stage):
         rows = pq.read_table(ctx.run_root / spec.params["input"]).to_pylist()
         ctx.stats["input"] += len(rows)
         verifiers = Verifiers(self._recipe)
+        family_of = family_for(self._recipe)
         out = []
         for r in rows:
             out.append(r)
@@ -68,7 +71,10 @@ class LearningStage(Stage):
                 ctx.quarantine({"id": r["id"], "task": task}, f"source fails its verifier: {source.reason}")
                 continue
             rng = ctx.rng(r["id"], task)
-            exercise = tasks.derive(task, r["question"], list(r["trace"]), rng, self.section.window)
+            source = None
+            if task == "missing_premise" and r["compiler"] == "logic":
+                source = tasks.Source(family_of(r), json.loads(r["structured"]), r["answer"])
+            exercise = tasks.derive(task, r["question"], list(r["trace"]), rng, self.section.window, source)
             if exercise is None:
                 ctx.stats[f"skipped:{task}: no step fits"] += 1
                 continue

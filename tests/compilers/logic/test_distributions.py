@@ -367,6 +367,10 @@ SIZE = {  # each family's own size measure, averaged over a level
     "matrix_ops": lambda f, p: sum(abs(x) for row in p.data["a"] for x in row),
     "string_edits": lambda f, p: len(p.data["a"]) + len(p.data.get("b") or p.data.get("ops")),
     "grid_navigation": lambda f, p: len(p.data["grid"]) * len(p.data["grid"][0]),
+    "tower_of_hanoi": lambda f, p: p.data["n"],
+    "water_jugs": lambda f, p: sum(p.data["capacities"]),
+    "countdown": lambda f, p: len(p.data["numbers"]),
+    "blocks_world": lambda f, p: len(p.data["blocks"]),
 }
 
 

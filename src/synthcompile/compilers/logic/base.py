@@ -111,6 +111,22 @@ class Family(ABC):
         through them toward its cost band). Families with a search space to walk override it."""
         raise NotImplementedError(f"{self.name} has no mutation")
 
+    def premises(self, data: dict[str, Any]) -> list[tuple[str, str]] | None:
+        """The problem's premises, each as (its line in the question, word for word; the premise
+        as a candidate answer), for the learning transform's ``missing_premise``; None: the family
+        lists none. Families that do also give ``premise_removed`` and ``premise_swaps``."""
+        return None
+
+    def premise_removed(self, data: dict[str, Any], i: int) -> dict[str, Any]:
+        """``data`` without premise ``i``."""
+        raise NotImplementedError(f"{self.name} lists no premises")
+
+    def premise_swaps(self, data: dict[str, Any], i: int, rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
+        """Premises like premise ``i`` but different, each as (its text as a candidate, ``data``
+        with it in place of premise ``i``): the candidates a missing premise is told apart from.
+        The transform keeps only those the family's verifier then rejects the answer for."""
+        raise NotImplementedError(f"{self.name} lists no premises")
+
     def canonical(self, data: dict[str, Any]) -> str | None:
         """A key two problems share exactly when one is the other with its entities renamed or
         its parts reordered (the problem search drops such copies); None: the family has none."""

@@ -24,23 +24,34 @@ def _check(section: LogicSection, file: str, lines: dict, loc: tuple) -> list:
     return problems
 
 
-def _verifier(recipe: Any):
-    """Scores an answer to a logic sample with its family's own ``verify``, at the sample's level."""
-    import json
-
+def family_for(recipe: Any):
+    """row -> the family that made a logic sample, at the sample's level with its generator's params
+    (one instance per generator and level)."""
     from synthcompile.compilers.logic.registry import get_family
     from synthcompile.errors import UserError
 
     gens = {g.key: g for g in (recipe.logic.generators if recipe.logic else [])}
     made: dict[tuple[str, int], Any] = {}
 
-    def score(row: dict, response: str):
+    def family(row: dict):
         key, level = row["family"].removeprefix("logic."), row["difficulty"]
         if (key, level) not in made:
             if key not in gens:
                 raise UserError(f"logic probe of generator {key!r}, which the run's recipe lacks")
             made[(key, level)] = get_family(gens[key].family).make(level, gens[key].params)
-        return made[(key, level)].verify(json.loads(row["structured"]), response)
+        return made[(key, level)]
+
+    return family
+
+
+def _verifier(recipe: Any):
+    """Scores an answer to a logic sample with its family's own ``verify``, at the sample's level."""
+    import json
+
+    family = family_for(recipe)
+
+    def score(row: dict, response: str):
+        return family(row).verify(json.loads(row["structured"]), response)
 
     return score
 

@@ -44,6 +44,10 @@ FAMILY_MODULES = (
     "matrix_ops",
     "string_edits",
     "grid_navigation",
+    "tower_of_hanoi",
+    "water_jugs",
+    "countdown",
+    "blocks_world",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 

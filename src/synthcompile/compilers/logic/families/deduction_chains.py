@@ -195,12 +195,37 @@ class DeductionChains(Family):
             said = parse_count(given, DEPTH_UNITS)  # "3", "3 steps", "3 rule applications"
             if said is None:
                 return self.wrong("not an integer")
+            if goal not in known:  # the rules no longer reach it (a premise taken out: learning's missing_premise)
+                return self.wrong(f"{goal} is never derived")
             return self.ok() if said == known[goal] else self.wrong(f"expected {known[goal]}, got {said}")
         items = [norm_word(i) for i in parse_items(given)]
         expected = {a for a in known if a not in data["facts"]}
         if len(set(items)) != len(items):
             return self.wrong("an atom is listed twice")
         return self.ok() if set(items) == expected else self.wrong("not the set of derivable atoms")
+
+    @staticmethod
+    def _rule_text(body: list[str], head: str) -> str:
+        return f"if {' and '.join(body)}, then {head}."
+
+    def premises(self, data: dict) -> list[tuple[str, str]]:
+        """The rules, as the question prints them ("R3: if a and b, then c.") and as a candidate."""
+        return [(f"R{k}: {self._rule_text(body, head)}", self._rule_text(body, head))
+                for k, (body, head) in enumerate(data["rules"], 1)]
+
+    def premise_removed(self, data: dict, i: int) -> dict:
+        return {**data, "rules": data["rules"][:i] + data["rules"][i + 1:]}
+
+    def premise_swaps(self, data: dict, i: int, rng: random.Random) -> list[tuple[str, dict]]:
+        """The rule with its head or one premise changed to another atom of the problem."""
+        body, head = data["rules"][i]
+        atoms = sorted({a for b, h in data["rules"] for a in (*b, h)} | set(data["facts"]))
+        variants = [(body, a) for a in atoms if a != head and a not in body]
+        variants += [(body[:j] + [a] + body[j + 1:], head) for j in range(len(body)) for a in atoms
+                     if a not in body and a != head]
+        draws.shuffle(rng, variants)
+        return [(self._rule_text(b, h), {**data, "rules": data["rules"][:i] + [[b, h]] + data["rules"][i + 1:]})
+                for b, h in variants[:12]]
 
     def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
         d, answer = problem.data, problem.answer_text

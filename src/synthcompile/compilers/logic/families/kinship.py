@@ -24,7 +24,7 @@ from pydantic import Field, model_validator
 
 from synthcompile.answers import final_answer
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
-from synthcompile.compilers.logic.draws import pick, sample
+from synthcompile.compilers.logic.draws import pick, sample, shuffle
 from synthcompile.sample import Verdict
 
 FEMALE = ("Ann", "Beth", "Cora", "Dina", "Edith", "Freya", "Gwen", "Hilda", "Iris", "June", "Kira", "Lola",
@@ -220,6 +220,8 @@ class Kinship(Family):
     def verify(self, data: dict, answer: str) -> Verdict:
         parent, female = dict(data["parent"]), dict(data["female"])
         rel = relation(parent, data["x"], data["y"])
+        if rel is None:  # the facts join no line from x to y (a premise taken out: learning's missing_premise)
+            return self.wrong(f"the facts do not relate {data['x']} to {data['y']}")
         want = term(*rel, female[data["x"]])
         text = final_answer(answer).casefold()
         for pattern, repl in _SPELLING:
@@ -234,6 +236,35 @@ class Kinship(Family):
         if len(said) > 1:
             return self.wrong(f"several terms: {', '.join(said)}")
         return self.ok() if said[0] == want else self.wrong(f"expected {want}, got {said[0]}")
+
+    @staticmethod
+    def _link(child: str, p: str, female: dict) -> str:
+        return f"{p} is the {'mother' if female[p] else 'father'} of {child}."
+
+    def premises(self, data: dict) -> list[tuple[str, str]]:
+        """The parent links, as printed; the Women/Men lines are no premise to take out."""
+        female = dict(data["female"])
+        return [(self._link(child, p, female),) * 2 for child, p in data["parent"]]
+
+    def premise_removed(self, data: dict, i: int) -> dict:
+        return {**data, "parent": data["parent"][:i] + data["parent"][i + 1:]}
+
+    def premise_swaps(self, data: dict, i: int, rng: random.Random) -> list[tuple[str, dict]]:
+        """The same child given another parent: anyone but the child and its descendants (no cycle)."""
+        parent, female = dict(data["parent"]), dict(data["female"])
+        child, p = data["parent"][i]
+        below = {child}
+        grew = True
+        while grew:
+            grew = False
+            for c, q in parent.items():
+                if q in below and c not in below:
+                    below.add(c)
+                    grew = True
+        others = [q for q in female if q not in below and q != p]
+        shuffle(rng, others)
+        return [(self._link(child, q, female), {**data, "parent": data["parent"][:i] + [[child, q]]
+                                                + data["parent"][i + 1:]}) for q in others[:12]]
 
     def corruptions(self, problem: Problem, rng: random.Random) -> list[str]:
         parent, female = dict(problem.data["parent"]), dict(problem.data["female"])
