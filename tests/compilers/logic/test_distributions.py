@@ -371,6 +371,10 @@ SIZE = {  # each family's own size measure, averaged over a level
     "water_jugs": lambda f, p: sum(p.data["capacities"]),
     "countdown": lambda f, p: len(p.data["numbers"]),
     "blocks_world": lambda f, p: len(p.data["blocks"]),
+    "number_sequences": lambda f, p: len(p.data["terms"]),
+    "list_functions": lambda f, p: sum(len(i) + len(o) for i, o in p.data["examples"]) + len(p.data["query"]),
+    "arc_1d": lambda f, p: len(p.data["test"]),
+    "letter_counting": lambda f, p: len(p.data["words"]),
 }
 
 

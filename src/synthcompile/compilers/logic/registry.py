@@ -48,6 +48,10 @@ FAMILY_MODULES = (
     "water_jugs",
     "countdown",
     "blocks_world",
+    "number_sequences",
+    "list_functions",
+    "arc_1d",
+    "letter_counting",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
