@@ -180,7 +180,8 @@ def _histogram(counts: dict, bins: int = 8) -> str:
     for value, n in counts.items():
         start = lo + (value - lo) // width * width
         binned[start] = binned.get(start, 0) + n
-    return ", ".join(f"{s}{f'-{s + width - 1}' if width > 1 else ''}: {n:,}" for s, n in sorted(binned.items()))
+    return ", ".join(f"{s}{f'-{min(s + width - 1, hi)}' if width > 1 and s < hi else ''}: {n:,}"
+                     for s, n in sorted(binned.items()))
 
 
 @app.command()

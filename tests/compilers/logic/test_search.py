@@ -184,6 +184,36 @@ def test_a_cell_question_keeps_its_cell_through_the_symmetry():
     assert any(family.canonical({**problem.data, "cell": i}) != key for i in moved)
 
 
+def test_knights_and_countdown_canonical_forms_merge_renamed_and_reordered_copies():
+    rng = random.Random(5)
+    knights = families()["knights_knaves"].make(3)
+    keys = set()
+    for i in range(15):
+        p = knights.generate(random.Random(f"kk/{i}"))
+        d = p.data
+        names = d["names"]
+        fresh = rng.sample([n for n in ("Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Guy") if n not in names], len(names))
+        rename = dict(zip(names, fresh))
+        order = list(range(len(names)))
+        rng.shuffle(order)
+        copy = {**d, "names": [rename[names[k]] for k in order],
+                "statements": [[rename.get(a, a) if isinstance(a, str) else a for a in d["statements"][k]]
+                               for k in order], "types": [d["types"][k] for k in order]}
+        assert knights.canonical(copy) == knights.canonical(d)
+        assert knights.cost(d) == p.cost and p.cost["cases"] >= len(names)
+        changed = json.loads(json.dumps(d))
+        first = changed["statements"][0]
+        changed["statements"][0] = ["count", len(names) + 1] if first[0] != "count" else ["is", names[1], True]
+        assert knights.canonical(changed) != knights.canonical(d)
+        keys.add(knights.canonical(d))
+    assert len(keys) == 15
+    countdown = families()["countdown"].make(2)
+    p = countdown.generate(random.Random(1))
+    assert countdown.canonical({**p.data, "numbers": p.data["numbers"][::-1]}) == countdown.canonical(p.data)
+    assert countdown.canonical({**p.data, "target": p.data["target"] + 1}) != countdown.canonical(p.data)
+    assert countdown.cost(p.data) == p.cost
+
+
 def _search_recipe(tmp_path: Path, body: str, curate: str = "null") -> Path:
     path = tmp_path / "recipe.yaml"
     path.write_text(f"name: search\nseed: 3\nshard_size: 40\nlogic:\n  generators:\n{body}\n"

@@ -200,6 +200,7 @@ class Countdown(Family):
     description = "Countdown numbers: an expression over given numbers (each at most once) that hits a target."
     skills = ("arithmetic", "search", "planning")
     Config = CountdownConfig
+    costs = ("states",)
     levels = {
         1: dict(small=3, large=0, min_target=10, max_target=60),
         2: dict(small=4, large=0, min_target=20, max_target=150),
@@ -244,7 +245,15 @@ class Countdown(Family):
         numbers_text = ", ".join(map(str, numbers))
         return Problem(fields={"numbers": numbers_text, "target": target, "rules": self._RULES, "ask": self._ASK},
                        answer_text=expr, trace=steps, terse=[steps[-1]],
-                       data={"numbers": numbers, "target": target})
+                       data={"numbers": numbers, "target": target}, cost={"states": nodes})
+
+    def cost(self, data: dict) -> dict[str, int]:
+        """States the depth-first search explores before it finds the target."""
+        return {"states": solve(data["numbers"], data["target"], self.config.max_states)[2]}
+
+    def canonical(self, data: dict) -> str:
+        """The numbers as a multiset, and the target: the order they are given in is no part of it."""
+        return f"{sorted(data['numbers'])}->{data['target']}"
 
     def _large(self, rng: random.Random) -> list[int]:
         pool = list(LARGE)

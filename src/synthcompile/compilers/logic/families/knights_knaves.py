@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 import re
-from itertools import product
+from itertools import permutations, product
 
 from pydantic import Field
 
@@ -139,11 +139,17 @@ def search(names: list[str], statements: list[list]) -> list[str]:
     return steps
 
 
+def _cost(trace: list[str]) -> dict[str, int]:
+    """The search's effort, read off its trace: assignments tried, and those a statement refuted."""
+    return {"cases": len(trace) - 1, "contradictions": sum("contradiction" in t for t in trace)}
+
+
 class KnightsKnaves(Family):
     name = "knights_knaves"
     description = "Knights always tell the truth, knaves always lie: find each islander's type from their statements."
     skills = ("case analysis", "consistency checking", "logical deduction")
     Config = KnightsKnavesConfig
+    costs = ("cases", "contradictions")
     levels = {
         # From three people: two-person puzzles with a unique answer are so few that a bag of words
         # over the question tells the answer (64% against a majority of 30%).
@@ -197,12 +203,33 @@ class KnightsKnaves(Family):
         lines = "\n".join(f"{n} says: \"{say(s, n)}\"" for n, s in zip(names, statements))
         people = ", ".join(names[:-1]) + f" and {names[-1]}"
         trace = search(names, statements)
-        dead = sum("contradiction" in t for t in trace)
-        terse = [f"{len(trace) - 1} cases tried, {dead} contradicted", trace[-1]]
+        cost = _cost(trace)
+        terse = [f"{cost['cases']} cases tried, {cost['contradictions']} contradicted", trace[-1]]
         return Problem(fields={"people": people, "statements": lines}, answer_text=answer, trace=trace,
-                       terse=terse,
+                       terse=terse, cost=cost,
                        data={"kind": "identify", "names": names, "statements": statements,
                              "types": [types[n] for n in names]})
+
+    def cost(self, data: dict) -> dict[str, int]:
+        return _cost(search(data["names"], data["statements"]))
+
+    def canonical(self, data: dict) -> str:
+        """The statements up to renaming the islanders (and the order they speak in): the least
+        encoding over every renaming, the two names of a symmetric form in order."""
+        names, statements = data["names"], data["statements"]
+        best = None
+        for perm in permutations(range(len(names))):
+            index = dict(zip(names, perm))
+            coded = []
+            for speaker, stmt in zip(names, statements):
+                args = [index[a] if isinstance(a, str) else a for a in stmt[1:]]
+                if stmt[0] in ("same", "both", "either"):
+                    args[:2] = sorted(args[:2])
+                coded.append((index[speaker], stmt[0], *args))
+            key = repr(sorted(coded))
+            if best is None or key < best:
+                best = key
+        return best
 
     def verify(self, data: dict, answer: str) -> Verdict:
         names, want = data["names"], dict(zip(data["names"], data["types"]))
