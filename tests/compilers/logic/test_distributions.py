@@ -375,6 +375,10 @@ SIZE = {  # each family's own size measure, averaged over a level
     "list_functions": lambda f, p: sum(len(i) + len(o) for i, o in p.data["examples"]) + len(p.data["query"]),
     "arc_1d": lambda f, p: len(p.data["test"]),
     "letter_counting": lambda f, p: len(p.data["words"]),
+    "zebra_puzzle": lambda f, p: f.config.houses * f.config.attributes,
+    "finite_models": lambda f, p: len(p.data["model"]["domain"]) ** f.config.quantifiers,
+    "graph_colouring": lambda f, p: p.data["vertices"] + len(p.data["edges"]),
+    "cryptarithm": lambda f, p: sum(len(w) for w in p.data["words"]),
 }
 
 

@@ -52,6 +52,10 @@ FAMILY_MODULES = (
     "list_functions",
     "arc_1d",
     "letter_counting",
+    "zebra_puzzle",
+    "finite_models",
+    "graph_colouring",
+    "cryptarithm",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
