@@ -214,6 +214,20 @@ def test_knights_and_countdown_canonical_forms_merge_renamed_and_reordered_copie
     assert countdown.cost(p.data) == p.cost
 
 
+def test_a_graph_with_its_vertices_renamed_and_edges_reordered_has_one_canonical_form():
+    family = families()["graph_colouring"].make(4)
+    rng = random.Random(9)
+    for i in range(20):
+        d = family.generate(random.Random(f"gc/{i}")).data
+        perm = list(range(d["vertices"]))
+        rng.shuffle(perm)
+        edges = [sorted([perm[u], perm[v]]) for u, v in d["edges"]]
+        rng.shuffle(edges)
+        assert family.canonical({**d, "edges": edges}) == family.canonical(d)
+        assert family.canonical({**d, "edges": d["edges"][1:]}) != family.canonical(d)
+        assert family.cost({**d, "edges": edges})["assignments"] >= d["vertices"]
+
+
 def _search_recipe(tmp_path: Path, body: str, curate: str = "null") -> Path:
     path = tmp_path / "recipe.yaml"
     path.write_text(f"name: search\nseed: 3\nshard_size: 40\nlogic:\n  generators:\n{body}\n"

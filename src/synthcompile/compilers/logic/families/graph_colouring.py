@@ -124,6 +124,7 @@ class GraphColouring(Family):
     description = "Colour a graph's vertices so that no edge joins two of one colour, or find its chromatic number."
     skills = ("graph colouring", "backtracking search", "constraint satisfaction")
     Config = GraphColouringConfig
+    costs = ("assignments", "backups")
     levels = {
         1: dict(vertices=6, edges=(7, 9), chromatic=(2, 3, 4)),
         2: dict(vertices=7, edges=(8, 12), chromatic=(2, 3, 4)),
@@ -211,6 +212,24 @@ class GraphColouring(Family):
         return Problem(fields={"vertices": names, "edges": edge_text, "ask": ask}, answer_text=answer,
                        trace=trace, terse=terse,
                        data={"kind": kind, "vertices": n, "edges": edges, "k": target})
+
+    def cost(self, data: dict) -> dict[str, int]:
+        """DSATUR's effort: assignments and back-ups, over every k it tries (a chromatic question
+        tries 2..k)."""
+        adj = adjacency(data["vertices"], data["edges"])
+        ks = [data["k"]] if data["kind"] == "colour" else range(2, data["k"] + 1)
+        runs = [colourable(adj, k)[1:] for k in ks]
+        return {"assignments": sum(r[0] for r in runs), "backups": sum(r[1] for r in runs)}
+
+    def canonical(self, data: dict) -> str:
+        """The graph up to renaming its vertices: its nauty certificate (with the kind asked)."""
+        import hashlib
+
+        import pynauty
+
+        adj = adjacency(data["vertices"], data["edges"])
+        graph = pynauty.Graph(data["vertices"], adjacency_dict={v: sorted(adj[v]) for v in range(data["vertices"])})
+        return f"{data['kind']}:{hashlib.blake2b(pynauty.certificate(graph), digest_size=16).hexdigest()}"
 
     def verify(self, data: dict, answer: str) -> Verdict:
         n, k = data["vertices"], data["k"]
