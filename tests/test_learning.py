@@ -130,17 +130,25 @@ def test_step_counters_are_never_the_corrupted_number():
         assert set(bad.split(": ")[1]) <= {"0", "1"}  # a binary row stays binary
 
 
-def _put_back(name: str, data: dict, i: int, option: str) -> dict:
+def _put_back(family, name: str, data: dict, i: int, option: str) -> dict:
     """The problem with a candidate premise, parsed from its text, in place of premise i."""
     if name == "deduction_chains":
         body, head = re.fullmatch(r"if (.+), then (\w+)\.", option).groups()
         return {**data, "rules": data["rules"][:i] + [[body.split(" and "), head]] + data["rules"][i + 1:]}
-    parent, child = re.fullmatch(r"(\w+) is the (?:mother|father) of (\w+)\.", option).groups()
-    links = [link for k, link in enumerate(data["parent"]) if k != i]
-    return {**data, "parent": links + [[child, parent]]}
+    if name == "kinship":
+        parent, child = re.fullmatch(r"(\w+) is the (?:mother|father) of (\w+)\.", option).groups()
+        links = [link for k, link in enumerate(data["parent"]) if k != i]
+        return {**data, "parent": links + [[child, parent]]}
+    # zebra_puzzle: the clue whose printed sentence is the option, among every clue of the puzzle's size
+    n, m = data["houses"], data["attributes"]
+    pairs = [(t, v) for t in ("same", "left", "next") for v in range(n * m)] + \
+        [(t, house) for t in ("at", "not") for house in range(n)]
+    clue = next([t, u, v] for t, v in pairs for u in range(n * m)
+                if (t in ("at", "not") or u != v) and family.say((t, u, v)) == option)
+    return {**data, "clues": data["clues"][:i] + [clue] + data["clues"][i + 1:]}
 
 
-@pytest.mark.parametrize("name", ["deduction_chains", "kinship"])
+@pytest.mark.parametrize("name", ["deduction_chains", "kinship", "zebra_puzzle"])
 def test_a_missing_premise_is_the_one_candidate_that_brings_the_answer_back(name):
     """Rechecked with the family's verifier: without the premise the answer fails, with it it
     holds, with any other candidate it fails; the question no longer prints it; the letter is
@@ -162,8 +170,9 @@ def test_a_missing_premise_is_the_one_candidate_that_brings_the_answer_back(name
             assert lines[i_removed][0] not in ex["question"].split("\n\nOne premise was taken out")[0]
             assert not family.verify(family.premise_removed(data, i_removed), p.answer_text).passed
             assert len(set(options)) == tasks.OPTIONS
+            source = tasks.Source(family, data, p.answer_text)
             for j, option in enumerate(options):  # each candidate read back from its text, put in place
-                holds = tasks.Source(family, data, p.answer_text).holds(_put_back(name, data, i_removed, option))
+                holds = source.holds(_put_back(family, name, data, i_removed, option))
                 assert holds == (j == d["k"]), option
             text = tasks.render(ex, rng)
             assert tasks.verify(d, text).passed and tasks.verify(d, f"({ex['answer']})").passed

@@ -62,7 +62,8 @@ def _catalogue() -> list[tuple[str, str, str, str]]:
     rows = []
     for name, cls in families().items():
         params = "\n".join(f"{k}: {f.description or ''}" for k, f in cls.Config.model_fields.items())
-        rows.append((name, f"1..{len(cls.levels)}", params, cls.description))
+        searchable = f" Search costs: {', '.join(cls.costs)}." if cls.costs else ""
+        rows.append((name, f"1..{len(cls.levels)}", params, cls.description + searchable))
     rows.append(("reasoning_gym:<name>", "", "", "any reasoning-gym dataset (pip install "
                  "'synthcompile[reasoning-gym]')"))
     return rows

@@ -258,6 +258,7 @@ class ZebraPuzzle(Family):
     description = "Zebra (Einstein) puzzles: deduce who lives where from clues about houses in a row."
     skills = ("constraint propagation", "case analysis", "logical deduction")
     Config = ZebraPuzzleConfig
+    costs = ("guesses", "contradictions", "clues")
     levels = {
         1: dict(houses=3, attributes=2),
         2: dict(houses=3, attributes=3),
@@ -414,6 +415,32 @@ class ZebraPuzzle(Family):
                        terse=terse,
                        data={"kind": kind, "houses": n, "attributes": m, "target": list(target),
                              "clues": [list(cl) for cl in clues]})
+
+    def cost(self, data: dict) -> dict[str, int]:
+        """The traced search's effort (guesses, dead ends) and the puzzle's clue count."""
+        _, steps = traced_solve([tuple(cl) for cl in data["clues"]], data["houses"], data["attributes"],
+                                str, str, True)
+        return {"guesses": sum(s.lstrip().startswith("guess") for s in steps),
+                "contradictions": sum(s.lstrip().startswith("contradiction") for s in steps),
+                "clues": len(data["clues"])}
+
+    def premises(self, data: dict) -> list[tuple[str, str]]:
+        """The numbered clues, as printed ("3. The Englishman lives in house 1.") and as a candidate."""
+        return [(f"{i}. {self.say(tuple(cl))}", self.say(tuple(cl))) for i, cl in enumerate(data["clues"], 1)]
+
+    def premise_removed(self, data: dict, i: int) -> dict:
+        return {**data, "clues": data["clues"][:i] + data["clues"][i + 1:]}
+
+    def premise_swaps(self, data: dict, i: int, rng: random.Random) -> list[tuple[str, dict]]:
+        """The clue with one of its values (or its house) changed for another of the same attribute."""
+        n = data["houses"]
+        t, u, v = data["clues"][i]
+        same_attr = lambda x: [y for y in range(x // n * n, x // n * n + n) if y != x]  # noqa: E731
+        variants = [(t, y, v) for y in same_attr(u) if y != v]
+        variants += [(t, u, y) for y in (range(n) if t in (AT, NOT) else same_attr(v)) if y != v and y != u]
+        shuffle(rng, variants)
+        return [(self.say(cl), {**data, "clues": data["clues"][:i] + [list(cl)] + data["clues"][i + 1:]})
+                for cl in variants[:12]]
 
     def verify(self, data: dict, answer: str) -> Verdict:
         n, m = data["houses"], data["attributes"]
