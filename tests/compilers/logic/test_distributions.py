@@ -91,7 +91,7 @@ FLAGGED = [("calendar", 2, "weekday"), ("decision_tables", 2, "eligibility"), ("
            ("deduction_chains", 2, "depth"), ("deduction_chains", 3, "depth"), ("deduction_chains", 2, "derivable"),
            ("grammar", 1, "member"), ("grammar", 2, "member"), ("graph_paths", 1, "reachable"),
            ("modular_arithmetic", 2, "pow"), ("propositional_logic", 2, "evaluate"),
-           ("propositional_logic", 3, "evaluate"), ("syllogisms", 1, "validity")]
+           ("propositional_logic", 3, "evaluate"), ("syllogisms", 1, "validity"), ("water_jugs", 3, "steps")]
 
 
 @pytest.mark.parametrize(("name", "level", "kind"), FLAGGED, ids=[f"{n}-d{lv}-{k}" for n, lv, k in FLAGGED])
