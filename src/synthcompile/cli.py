@@ -160,10 +160,8 @@ def _print_stats(data: dict) -> None:
         if len(flags) > 10:
             out.print(f"  ... {len(flags) - 10} more (stats --json, report.html)")
     for gen, found in (data.get("search") or {}).items():
-        rate = found["unique_per_cpu_hour"]
         out.print(f"search {gen}: {found['kept']:,} kept of {found['drawn']:,} drawn ({found['below']:,} below the "
-                  f"band, {found['above']:,} above, {found['duplicate']:,} isomorphic copies); "
-                  f"{f'{rate:,}' if rate else '-'} unique per CPU-hour", highlight=False)
+                  f"band, {found['above']:,} above, {found['duplicate']:,} isomorphic copies)", highlight=False)
         out.print("  cost histogram: " + _histogram(found["histogram"]), highlight=False)
     if len(data["stream"]) > 1:
         said = {"compile": "compiled", "transform": "rewritten", "curate": "kept"}

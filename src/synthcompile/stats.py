@@ -83,8 +83,9 @@ def stream(run: RunDir) -> list[dict[str, Any]]:
 
 def search_summary(run: RunDir, stages: list[str]) -> dict[str, Any]:
     """Per generator in problem search mode: problems drawn, where the misses fell (below or
-    above the band, isomorphic copies), problems kept, CPU time, unique problems per CPU-hour and
-    the kept problems' costs as a histogram ``{cost: count}`` (summed over the shard markers)."""
+    above the band, isomorphic copies), problems kept, draws per problem kept and the kept
+    problems' costs as a histogram ``{cost: count}`` (summed over the shard markers). Problems
+    per CPU-hour are a benchmark's (``bench/search.py``): a run's files hold no timings."""
     found: dict[str, dict[str, Any]] = defaultdict(lambda: {"histogram": defaultdict(int)})
     for stage in stages:
         for marker in run.markers(stage):
@@ -98,10 +99,10 @@ def search_summary(run: RunDir, stages: list[str]) -> dict[str, Any]:
                     found[gen][count] = found[gen].get(count, 0) + value
     out = {}
     for gen, got in sorted(found.items()):
-        hours = got.get("cpu_ms", 0) / 3.6e6
+        kept = got.get("kept", 0)
         out[gen] = {**{k: got.get(k, 0) for k in ("drawn", "below", "above", "duplicate", "generation_failed",
-                                                   "kept", "cpu_ms")},
-                    "unique_per_cpu_hour": round(got.get("kept", 0) / hours) if hours else None,
+                                                   "kept")},
+                    "draws_per_kept": round(got.get("drawn", 0) / kept, 2) if kept else None,
                     "histogram": dict(sorted(got["histogram"].items()))}
     return out
 

@@ -38,11 +38,42 @@ class FormPicker:
         return self.names[bisect(self.cum, rng.random() * self._total, 0, len(self.cum) - 1)]
 
 
+def _below(rng: random.Random, n: int) -> int:
+    """``rng.randrange(n)`` (and the index ``rng.choice`` draws from n items) for n >= 1: the
+    rejection sampling over ``getrandbits`` that ``random.Random._randbelow`` does, without the
+    two Python calls around it (checked against them below, else those are used)."""
+    if n < 1:
+        raise ValueError("empty range for randrange()")  # as randrange; would loop forever below
+    getrandbits = rng.getrandbits
+    k = n.bit_length()
+    r = getrandbits(k)
+    while r >= n:
+        r = getrandbits(k)
+    return r
+
+
+def _same_draws() -> bool:
+    ours, theirs = random.Random(5), random.Random(5)
+    sizes = [n for n in range(1, 70) for _ in range(30)]
+    return all(_below(ours, n) == theirs.randrange(n) for n in sizes) and \
+        all(_below(ours, n) == theirs.choice(range(n)) for n in sizes)
+
+
+if not _same_draws():  # another Python's Random
+    def _below(rng: random.Random, n: int) -> int:  # noqa: F811
+        return rng.randrange(n)
+
+
 def render(family: Family, problem: Problem, form: str, rng: random.Random) -> tuple[str, str, str]:
     """Return (text, question, template id)."""
-    index = rng.randrange(len(family.phrasings))
-    question = family.phrasings[index].format(**problem.fields).strip()
-    lead = rng.choice(ANSWER_LEADS)
+    if type(rng) is random.Random:
+        index = _below(rng, len(family.phrasings))
+        question = family.phrasings[index].format(**problem.fields).strip()
+        lead = ANSWER_LEADS[_below(rng, len(ANSWER_LEADS))]
+    else:  # a subclass may draw otherwise
+        index = rng.randrange(len(family.phrasings))
+        question = family.phrasings[index].format(**problem.fields).strip()
+        lead = rng.choice(ANSWER_LEADS)
     if "\n" in problem.answer_text:  # a multi-line answer starts on its own line
         answer = "Answer:\n" + problem.answer_text
     else:

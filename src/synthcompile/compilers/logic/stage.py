@@ -15,7 +15,6 @@ from __future__ import annotations
 import _random
 import json
 import random
-import time
 from typing import Iterator
 
 import pyarrow as pa
@@ -24,7 +23,7 @@ from synthcompile.compilers.logic.base import Family, GenerationFailed, Problem,
 from synthcompile.compilers.logic.registry import get_family, levels_of
 from synthcompile.compilers.logic.render import FormPicker, render
 from synthcompile.compilers.logic.config import LogicSection, SearchSpec
-from synthcompile.sample import SAMPLE_SCHEMA, Sample, Verdict, canonical_json, params_hash, to_table
+from synthcompile.sample import ROW_FIELDS, SAMPLE_SCHEMA, Verdict, canonical_json, params_hash, rows_table, sample_id
 from synthcompile.stage import ShardContext, ShardSpec, Stage, Upstream
 
 BATCH_ROWS = 1024
@@ -95,7 +94,7 @@ class LogicStage(Stage):
         pick_form = FormPicker(gen.forms or self.section.forms)
         seeds = ctx.seed_stream(gen.key, split)
         made: dict[int, _Level] = {}
-        samples: list[Sample] = []
+        rows: list[tuple] = []  # one tuple per sample, in ROW_FIELDS order: no Sample objects
         search = _Search(gen.search, gen.key, ctx) if gen.search else None
         for i in range(spec.params["start"], spec.params["stop"]):
             level = levels[i % len(levels)]
@@ -103,46 +102,60 @@ class LogicStage(Stage):
                 at = made[level] = _Level(cls.make(level, gen.params), gen.key, level, gen.params)
             seed = seeds.seed(i)
             try:
-                samples.append(self._sample(at, gen.key, split, i, seed, pick_form, search))
+                rows.append(self._row(at, gen.key, split, i, seed, pick_form, search))
             except Quarantined as exc:  # this item only: the build goes on
                 ctx.quarantine({"generator": gen.key, "split": split, "index": i, "level": level,
                                 "rng_seed": seed, **exc.record}, f"{exc.kind}: {exc}")
                 continue
-            if len(samples) == BATCH_ROWS:
-                yield self._table(samples, ctx)
-                samples = []
-        if samples:
-            yield self._table(samples, ctx)
+            if len(rows) == BATCH_ROWS:
+                yield self._table(rows, ctx)
+                rows = []
+        if rows:
+            yield self._table(rows, ctx)
 
     @staticmethod
-    def _table(samples: list[Sample], ctx: ShardContext) -> pa.Table:
-        passed = sum(s.verdict.passed for s in samples)
-        ctx.stats["samples"] += len(samples)
+    def _table(rows: list[tuple], ctx: ShardContext) -> pa.Table:
+        passed = sum(row[_PASSED] for row in rows)
+        ctx.stats["samples"] += len(rows)
         ctx.stats["verified"] += passed
-        if passed < len(samples):
-            ctx.stats["failed"] += len(samples) - passed
-        return to_table(samples)
+        if passed < len(rows):
+            ctx.stats["failed"] += len(rows) - passed
+        return rows_table(rows)
 
-    def _sample(self, at: _Level, key: str, split: str, index: int, seed: int,
-                pick_form: FormPicker, search: "_Search | None" = None) -> Sample:
+    def _row(self, at: _Level, key: str, split: str, index: int, seed: int,
+             pick_form: FormPicker, search: "_Search | None" = None) -> tuple:
         family = at.family
         rng = _seeded(seed)
         problem = search.draw(family, rng) if search else family.generate(rng)
         structured = canonical_json(problem.data)
         try:  # verify exactly what the corpus stores: the JSON, read back
-            verdict = family.verify(json.loads(structured), problem.answer_text)
+            verdict = family.verify(_read_back(structured), problem.answer_text)
         except Exception as exc:  # a verifier crash is a failed sample, never a failed build
             verdict = Verdict(False, f"{family.name}/{family.version}", f"verifier error: {exc!r}")
         # A problem without a trace (most reasoning-gym items) has nothing to think or be terse
         # about: it is rendered plain, and recorded so.
-        form = pick_form(rng) if problem.trace else "plain"
+        trace = problem.trace
+        form = pick_form(rng) if trace else "plain"
         text, question, template = render(family, problem, form, rng)
-        return Sample(
-            text=text, compiler="logic", family=at.label, skills=at.skills(problem.skills),
-            difficulty=at.level, split=split, seed_id=f"{key}/{split}/{index}", form=form,
-            template=template, question=question, answer=problem.answer_text, trace=problem.trace,
-            structured=structured, verdict=verdict, generator=at.generator,
-            generator_version=family.version, params_hash=at.params_hash, rng_seed=seed)
+        return (sample_id(text), text, "logic", at.label, at.skills(problem.skills), at.level, split,
+                f"{key}/{split}/{index}", form, template, question, problem.answer_text, trace, None,
+                structured, verdict.passed, verdict.verifier, verdict.reason,
+                at.generator, family.version, at.params_hash, seed, None, None, None)
+
+
+_PASSED = ROW_FIELDS.index("passed")
+_DECODER = json.JSONDecoder()  # json.loads' own configuration
+
+
+def _read_back(structured: str):
+    """``json.loads(structured)`` for canonical JSON (no whitespace around it): the C scanner that
+    ``loads`` ends in, called directly, without the three Python calls and two whitespace matches
+    around it; anything the scanner does not take whole goes through ``json.loads`` itself."""
+    try:
+        value, end = _DECODER.scan_once(structured, 0)
+    except StopIteration:
+        return json.loads(structured)  # raises json's own error
+    return value if end == len(structured) else json.loads(structured)
 
 
 class _Search:
@@ -151,8 +164,10 @@ class _Search:
     walks through the family's mutations, keeping a step that brings the cost no farther from the
     band, and starts afresh after ``patience`` steps without getting closer. Deterministic: item
     *i* searches from its own seed, and a shard's items are searched in order. Counts go to the
-    shard's stats as ``search:<generator>:<count>`` (drawn, below, above, duplicate, kept, cpu_ms)
-    and ``search:<generator>:cost:<value>`` per kept problem, for :func:`stats.search_summary`."""
+    shard's stats as ``search:<generator>:<count>`` (drawn, below, above, duplicate, kept) and
+    ``search:<generator>:cost:<value>`` per kept problem, for :func:`stats.search_summary`. No
+    time is recorded: a run's files are the same bytes on any executor; ``bench/search.py``
+    measures problems found per CPU-hour."""
 
     PATIENCE = 50
 
@@ -162,33 +177,29 @@ class _Search:
 
     def draw(self, family: Family, rng: random.Random) -> Problem:
         spec = self.spec
-        start = time.process_time()
-        try:
-            problem = current = None
-            gap = stale = 0
-            for _ in range(spec.attempts):
-                if current is None or spec.strategy == "sample" or stale >= self.PATIENCE:
-                    problem, stale = self._generate(family, rng), 0
-                else:
-                    problem = family.mutate(current, rng)
-                if problem is None:
-                    continue
-                cost = self._cost(family, problem)
-                distance = max(spec.min - cost, 0) + (max(cost - spec.max, 0) if spec.max is not None else 0)
-                if distance == 0:
-                    if self._fresh(family, problem):
-                        self.stats[self.prefix + "kept"] += 1
-                        self.stats[f"{self.prefix}cost:{cost}"] += 1
-                        return problem
-                    current = None  # a copy of a kept one: start afresh
-                    continue
-                if current is None or distance <= gap:
-                    stale = stale + 1 if current is not None and distance == gap else 0
-                    current, gap = problem, distance
-                else:
-                    stale += 1
-        finally:
-            self.stats[self.prefix + "cpu_ms"] += round((time.process_time() - start) * 1000)
+        current = None
+        gap = stale = 0
+        for _ in range(spec.attempts):
+            if current is None or spec.strategy == "sample" or stale >= self.PATIENCE:
+                problem, stale = self._generate(family, rng), 0
+            else:
+                problem = family.mutate(current, rng)
+            if problem is None:
+                continue
+            cost = self._cost(family, problem)
+            distance = max(spec.min - cost, 0) + (max(cost - spec.max, 0) if spec.max is not None else 0)
+            if distance == 0:
+                if self._fresh(family, problem):
+                    self.stats[self.prefix + "kept"] += 1
+                    self.stats[f"{self.prefix}cost:{cost}"] += 1
+                    return problem
+                current = None  # a copy of a kept one: start afresh
+                continue
+            if current is None or distance <= gap:
+                stale = stale + 1 if current is not None and distance == gap else 0
+                current, gap = problem, distance
+            else:
+                stale += 1
         band = f"{spec.min}..{'' if spec.max is None else spec.max}"
         raise GenerationFailed(f"search: no problem with {spec.metric} in {band} in {spec.attempts} draws")
 

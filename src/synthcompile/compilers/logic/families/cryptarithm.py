@@ -27,7 +27,7 @@ import re
 
 from pydantic import Field
 
-from synthcompile.answers import final_answer, final_block, parse_int
+from synthcompile.answers import final_answer, final_block, parse_int, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, sample
 from synthcompile.sample import Verdict
@@ -220,6 +220,8 @@ class Cryptarithm(Family):
         return out
 
     def verify(self, data: dict, answer: str) -> Verdict:
+        if (reason := too_long(answer)) is not None:  # a number too long to convert is no answer
+            return self.wrong(reason)
         words = data["words"]
         letters = sorted(set("".join(words)))
         if data["kind"] == "value":

@@ -159,6 +159,7 @@ class FiniteModels(Family):
     description = "Decide whether a quantified first-order sentence is true in a small finite model."
     skills = ("first-order logic", "quantifiers", "model checking")
     Config = FiniteModelsConfig
+    version = "2"  # 2: an atom's variables drawn from a sorted list, not a set (its order followed PYTHONHASHSEED)
     levels = {
         1: dict(domain=(2, 3), quantifiers=1, unary=2, binary=1, connectives=1, trace_depth=1),
         2: dict(domain=(3, 3), quantifiers=2, unary=2, binary=1, connectives=1, trace_depth=2),
@@ -225,7 +226,7 @@ class FiniteModels(Family):
             g = f
             while g[2][0] in ("all", "ex"):
                 g = g[2]
-            g[2] = [pick(rng, CONNECTIVES), self._atom(rng, list(variables_in(g) | {g[1]}), g[1]), g[2]]
+            g[2] = [pick(rng, CONNECTIVES), self._atom(rng, sorted(variables_in(g) | {g[1]}), g[1]), g[2]]
         return f
 
     def _model(self, rng: random.Random, size: int) -> dict:

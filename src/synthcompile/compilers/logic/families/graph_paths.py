@@ -13,11 +13,13 @@ a networkx graph for a ten-node exercise.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 import random
 import re
 import string
 from collections import defaultdict, deque
-from itertools import combinations, permutations
+from itertools import accumulate, combinations, compress, permutations
+from operator import eq
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -181,6 +183,32 @@ def _walk_back(parent: dict[str, str], node: str) -> list[str]:
     return path[::-1]
 
 
+class _Pairs:
+    """The ordered pairs (s, t) for each start s in turn, of s with ``target(s, j)`` for j below
+    its row's length: a read-only sequence (length, indexing, iteration) that makes a pair only
+    when asked for it."""
+
+    __slots__ = ("_starts", "_ends", "_target")
+
+    def __init__(self, starts: list[str], lengths: list[int], target):
+        self._starts, self._ends, self._target = starts, list(accumulate(lengths)), target
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, k: int) -> tuple[str, str]:
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        i = bisect_right(self._ends, k)
+        s = self._starts[i]
+        return s, self._target(s, k - (self._ends[i - 1] if i else 0))
+
+    def __iter__(self):
+        for i, s in enumerate(self._starts):
+            for j in range(self._ends[i] - (self._ends[i - 1] if i else 0)):
+                yield s, self._target(s, j)
+
+
 class GraphPaths(Family):
     name = "graph_paths"
     description = (
@@ -224,6 +252,7 @@ class GraphPaths(Family):
         self._pairs = list(permutations(names, 2) if config.directed else combinations(names, 2))
         arrow = " -> " if config.directed else " - "
         self._pair_text = [f"{u}{arrow}{v}" for u, v in self._pairs]
+        self._firsts, self._seconds = [u for u, _ in self._pairs], [v for _, v in self._pairs]
 
     def _draw_edges(self, rng: random.Random, split: bool = False) -> tuple[list, str]:
         """Edges uniformly among all pairs; or, ``split``, among the pairs inside two random
@@ -237,7 +266,9 @@ class GraphPaths(Family):
             draws.shuffle(rng, names)
             k = 2 + int(rng.random() * (len(names) - 3))
             group = {n: i < k for i, n in enumerate(names)}
-            inside = [i for i, (u, v) in enumerate(self._pairs) if group[u] == group[v]]
+            # [i for i, (u, v) in enumerate(self._pairs) if group[u] == group[v]], in C loops
+            inside = list(compress(range(len(self._pairs)), map(eq, map(group.__getitem__, self._firsts),
+                                                                 map(group.__getitem__, self._seconds))))
             if len(inside) >= c.edges:
                 candidates = inside
         chosen = sorted(draws.sample(rng, candidates, c.edges))
@@ -250,13 +281,17 @@ class GraphPaths(Family):
             edge_text = ", ".join([self._pair_text[i] for i in chosen])
         return edges, edge_text
 
-    def _split_pairs(self, edges: list) -> tuple[list, list]:
+    def _split_pairs(self, edges: list, adj: dict[str, set[str]] | None = None) -> tuple[list, list]:
         """Ordered pairs (s, t), s != t, with a path from s to t, and those without, in name order.
         Only pairs where an edge leaves s and one reaches t: "no path" from a node no edge
-        mentions would be read off the edge list, not searched for."""
-        adj = neighbours(edges, self.config.directed)
+        mentions would be read off the edge list, not searched for. ``adj``: the edges'
+        ``neighbours``, where the caller has them."""
+        if adj is None:
+            adj = neighbours(edges, self.config.directed)
+        if not self.config.directed:
+            return self._split_undirected(adj)
         starts = set(adj)
-        ends = {v for u, v, _ in edges} | (set() if self.config.directed else {u for u, _, _ in edges})
+        ends = {v for u, v, _ in edges}
         joined, apart = [], []
         for s in self._names:
             if s not in starts:
@@ -272,6 +307,43 @@ class GraphPaths(Family):
                     (joined if t in seen else apart).append((s, t))
         return joined, apart
 
+    def _split_undirected(self, adj: dict[str, set[str]]) -> tuple["_Pairs", "_Pairs"]:
+        """``_split_pairs`` on a two-way graph: every node an edge touches both starts and ends
+        one, and reaches exactly the nodes of its connected component, so one search per
+        component (not per node) says which pairs are joined. The same pairs in the same order,
+        as sequences that make a pair only when it is drawn (a 25-node graph has ~600)."""
+        touched = [n for n in self._names if n in adj]  # name order
+        component: dict[str, int] = {}
+        count = 0
+        for s in touched:
+            if s in component:
+                continue
+            component[s], stack = count, [s]
+            while stack:
+                for v in adj[stack.pop()]:
+                    if v not in component:
+                        component[v] = count
+                        stack.append(v)
+            count += 1
+        members: list[list[str]] = [[] for _ in range(count)]
+        where: dict[str, int] = {}
+        for n in touched:
+            group = members[component[n]]
+            where[n] = len(group)
+            group.append(n)  # name order
+
+        def partner(s: str, j: int) -> str:  # the j-th other node of s's component
+            return members[component[s]][j + (j >= where[s])]
+
+        def stranger(s: str, j: int) -> str:  # the j-th node outside s's component
+            label = component[s]
+            return [n for n in touched if component[n] != label][j]
+
+        joined = _Pairs(touched, [len(members[component[s]]) - 1 for s in touched], partner)
+        if count == 1:
+            return joined, _Pairs([], [], stranger)
+        return joined, _Pairs(touched, [len(touched) - len(members[component[s]]) for s in touched], stranger)
+
     def generate(self, rng: random.Random) -> Problem:
         c = self.config
         weights = c.max_weight
@@ -282,7 +354,8 @@ class GraphPaths(Family):
         split = not c.directed and (kind == "reachable" or not want_path)
         for _ in range(ATTEMPTS):
             edges, edge_text = self._draw_edges(rng, split)
-            joined, apart = self._split_pairs(edges)
+            out = neighbours(edges, c.directed)
+            joined, apart = self._split_pairs(edges, out)
             if kind == "reachable" and not (joined and apart):
                 continue  # a reachability graph has pairs of both kinds, whichever is asked
             if candidates := joined if want_path else apart:
@@ -291,9 +364,12 @@ class GraphPaths(Family):
             raise GenerationFailed(f"{self.name}: no graph with a pair {'with' if want_path else 'without'} "
                                    f"a path after {ATTEMPTS} attempts")
         s, t = draws.pick(rng, candidates)
-        adj = adjacency(edges, c.directed)
-        # Reachability is a breadth-first question even on a weighted graph.
-        dist, path, steps = (dijkstra if weights and kind != "reachable" else bfs)(adj, s, t)
+        # Reachability is a breadth-first question even on a weighted graph. BFS reads only the
+        # neighbours (in sorted order): the sets it is given, or the keys of adjacency's maps.
+        if weights and kind != "reachable":
+            dist, path, steps = dijkstra(adjacency(edges, c.directed), s, t)
+        else:
+            dist, path, steps = bfs(out, s, t)
         if kind == "reachable":
             answer = "yes" if dist is not None else "no"
         elif dist is None:

@@ -24,7 +24,7 @@ import re
 
 from pydantic import Field
 
-from synthcompile.answers import final_answer
+from synthcompile.answers import final_answer, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick
 from synthcompile.sample import Verdict
@@ -170,6 +170,8 @@ class GridNavigation(Family):
         return (r + 1, c + 1), heading
 
     def verify(self, data: dict, answer: str) -> Verdict:
+        if (reason := too_long(answer)) is not None:  # a number too long to convert is no answer
+            return self.wrong(reason)
         (want, heading) = self._want(data)
         text = final_answer(answer)
         given = parse_position(text)

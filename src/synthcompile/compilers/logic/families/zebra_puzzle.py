@@ -28,7 +28,7 @@ import re
 
 from pydantic import Field
 
-from synthcompile.answers import final_answer
+from synthcompile.answers import final_answer, too_long
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, sample, shuffle
 from synthcompile.sample import Verdict
@@ -443,6 +443,8 @@ class ZebraPuzzle(Family):
                 for cl in variants[:12]]
 
     def verify(self, data: dict, answer: str) -> Verdict:
+        if (reason := too_long(answer)) is not None:  # a number too long to convert is no answer
+            return self.wrong(reason)
         n, m = data["houses"], data["attributes"]
         sols = solve([tuple(cl) for cl in data["clues"]], n, m)
         if len(sols) != 1:
