@@ -134,6 +134,8 @@ def _print_quarantine(run, examples: int = 0) -> None:
 
 
 def _print_stats(data: dict) -> None:
+    from synthcompile.stats import binned_histogram
+
     table = Table(title=f"{' + '.join(data['stages'])}: {data['samples']:,} samples, {data['tokens']:,} tokens",
                   title_justify="left")
     for col, justify in (("family", "left"), ("difficulty", "right"), ("samples", "right"),
@@ -162,24 +164,10 @@ def _print_stats(data: dict) -> None:
     for gen, found in (data.get("search") or {}).items():
         out.print(f"search {gen}: {found['kept']:,} kept of {found['drawn']:,} drawn ({found['below']:,} below the "
                   f"band, {found['above']:,} above, {found['duplicate']:,} isomorphic copies)", highlight=False)
-        out.print("  cost histogram: " + _histogram(found["histogram"]), highlight=False)
+        out.print("  cost histogram: " + binned_histogram(found["histogram"]), highlight=False)
     if len(data["stream"]) > 1:
         said = {"compile": "compiled", "transform": "rewritten", "curate": "kept"}
         out.print("samples: " + " -> ".join(f"{s['stage']} {s['rows']:,} {said[s['role']]}" for s in data["stream"]))
-
-
-def _histogram(counts: dict, bins: int = 8) -> str:
-    """``lo-hi: n`` over at most ``bins`` equal-width bins of a ``{value: count}`` histogram."""
-    if not counts:
-        return "-"
-    lo, hi = min(counts), max(counts)
-    width = max(1, -(-(hi - lo + 1) // bins))
-    binned: dict[int, int] = {}
-    for value, n in counts.items():
-        start = lo + (value - lo) // width * width
-        binned[start] = binned.get(start, 0) + n
-    return ", ".join(f"{s}{f'-{min(s + width - 1, hi)}' if width > 1 and s < hi else ''}: {n:,}"
-                     for s, n in sorted(binned.items()))
 
 
 @app.command()

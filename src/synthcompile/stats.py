@@ -107,6 +107,20 @@ def search_summary(run: RunDir, stages: list[str]) -> dict[str, Any]:
     return out
 
 
+def binned_histogram(counts: dict, bins: int = 8) -> str:
+    """``lo-hi: n`` over at most ``bins`` equal-width bins of a ``{value: count}`` histogram."""
+    if not counts:
+        return "-"
+    lo, hi = min(counts), max(counts)
+    width = max(1, -(-(hi - lo + 1) // bins))
+    binned: dict[int, int] = {}
+    for value, n in counts.items():
+        start = lo + (value - lo) // width * width
+        binned[start] = binned.get(start, 0) + n
+    return ", ".join(f"{s}{f'-{min(s + width - 1, hi)}' if width > 1 and s < hi else ''}: {n:,}"
+                     for s, n in sorted(binned.items()))
+
+
 def audit_summary(run: RunDir) -> dict[str, Any] | None:
     """The shortcut audit's verdict: groups judged and the flagged ones (None: the audit is off)."""
     from synthcompile.audit import results
