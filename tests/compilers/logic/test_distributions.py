@@ -379,6 +379,7 @@ SIZE = {  # each family's own size measure, averaged over a level
     "finite_models": lambda f, p: len(p.data["model"]["domain"]) ** f.config.quantifiers,
     "graph_colouring": lambda f, p: p.data["vertices"] + len(p.data["edges"]),
     "cryptarithm": lambda f, p: sum(len(w) for w in p.data["words"]),
+    "futoshiki": lambda f, p: p.data["puzzle"].count("0"),
 }
 
 

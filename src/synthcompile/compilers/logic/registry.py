@@ -56,6 +56,7 @@ FAMILY_MODULES = (
     "finite_models",
     "graph_colouring",
     "cryptarithm",
+    "futoshiki",
 )
 REASONING_GYM_PREFIX = "reasoning_gym:"
 
