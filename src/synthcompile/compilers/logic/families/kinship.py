@@ -79,6 +79,10 @@ _SPELLING = ((re.compile(r"\bgrand[- ]?(aunt|uncle)\b"), r"great-\1"), (re.compi
              (re.compile(r"-removed"), " removed"),
              (re.compile(r",\s*(once|twice|\w+ times) removed"), r" \1 removed"),
              (re.compile(r"\s+"), " "))
+# Any term, longest first, as a whole word (a plural "s" allowed): one scan finds every term an
+# answer names (a term per alternative was ~40% of verify's time).
+_TERM = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ALL_TERMS)) + r")s?(?![\w-])")
+_RANK = {t: i for i, t in enumerate(ALL_TERMS)}
 
 
 class KinshipConfig(FamilyConfig):
@@ -226,11 +230,7 @@ class Kinship(Family):
         text = final_answer(answer).casefold()
         for pattern, repl in _SPELLING:
             text = pattern.sub(repl, text)
-        said = []
-        for t in ALL_TERMS:  # longest first: "great-aunt" before "aunt"
-            if re.search(rf"(?<![\w-]){re.escape(t)}s?(?![\w-])", text):
-                said.append(t)
-                text = re.sub(rf"(?<![\w-]){re.escape(t)}s?(?![\w-])", " ", text)
+        said = sorted({m.group(1) for m in _TERM.finditer(text)}, key=_RANK.get)
         if not said:
             return self.wrong(f"no kinship term in {final_answer(answer)!r}; expected {want}")
         if len(said) > 1:
