@@ -78,12 +78,13 @@ def main() -> None:
     ap.add_argument("--count", type=int, default=100, help="problems per run (each side)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", action="append", default=[], metavar="FAMILY", help="only this family's cases")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     from synthcompile.stats import binned_histogram
 
     rows = []
-    for case in CASES:
+    for case in [c for c in CASES if not args.only or c.family in args.only]:
         searched, plain = [], []
         for r in range(args.repeats):  # taking turns: the load changes both sides alike
             searched.append(run(case, args.count, args.seed + r, True))

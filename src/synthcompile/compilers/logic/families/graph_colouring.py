@@ -29,6 +29,7 @@ import re
 from pydantic import Field
 
 from synthcompile.answers import final_answer, final_block, parse_int
+from synthcompile.compilers.logic.canonical import certificate
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, sample, shuffle
 from synthcompile.sample import Verdict
@@ -226,13 +227,10 @@ class GraphColouring(Family):
 
     def canonical(self, data: dict) -> str:
         """The graph up to renaming its vertices: its nauty certificate (with the kind asked)."""
-        import hashlib
-
-        import pynauty
-
-        adj = adjacency(data["vertices"], data["edges"])
-        graph = pynauty.Graph(data["vertices"], adjacency_dict={v: sorted(adj[v]) for v in range(data["vertices"])})
-        return f"{data['kind']}:{hashlib.blake2b(pynauty.certificate(graph), digest_size=16).hexdigest()}"
+        n = data["vertices"]
+        adj = adjacency(n, data["edges"])
+        key = certificate(n, {v: sorted(adj[v]) for v in range(n)}, {"vertex": set(range(n))})
+        return f"{data['kind']}:{key}"
 
     def verify(self, data: dict, answer: str) -> Verdict:
         n, k = data["vertices"], data["k"]

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import random
 import re
-from itertools import permutations, product
+from itertools import product
 
 from pydantic import Field
 
 from synthcompile.answers import final_block
+from synthcompile.compilers.logic.canonical import certificate
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, sample
 from synthcompile.sample import Verdict
@@ -214,22 +215,31 @@ class KnightsKnaves(Family):
         return _cost(search(data["names"], data["statements"]))
 
     def canonical(self, data: dict) -> str:
-        """The statements up to renaming the islanders (and the order they speak in): the least
-        encoding over every renaming, the two names of a symmetric form in order."""
+        """The puzzle up to renaming the islanders (and the order they speak in), as a coloured
+        graph: a vertex per islander, per statement (coloured by its form and its polarity or
+        count) and per link, a speaker link joining each statement to who says it and argument
+        links to whom it names (the two names of a symmetric form alike, ``if``'s in order)."""
         names, statements = data["names"], data["statements"]
-        best = None
-        for perm in permutations(range(len(names))):
-            index = dict(zip(names, perm))
-            coded = []
-            for speaker, stmt in zip(names, statements):
-                args = [index[a] if isinstance(a, str) else a for a in stmt[1:]]
-                if stmt[0] in ("same", "both", "either"):
-                    args[:2] = sorted(args[:2])
-                coded.append((index[speaker], stmt[0], *args))
-            key = repr(sorted(coded))
-            if best is None or key < best:
-                best = key
-        return best
+        person = {n: i for i, n in enumerate(names)}
+        adjacency: dict[int, list[int]] = {}
+        colours: dict[str, set[int]] = {"person": set(range(len(names)))}
+        nodes = len(names)
+
+        def node(colour: str, *joined: int) -> int:
+            nonlocal nodes
+            colours.setdefault(colour, set()).add(nodes)
+            adjacency[nodes] = list(joined)
+            nodes += 1
+            return nodes - 1
+
+        for speaker, stmt in zip(names, statements):
+            form, args = stmt[0], [a for a in stmt[1:] if isinstance(a, str)]
+            params = [a for a in stmt[1:] if not isinstance(a, str)]
+            s = node(f"statement:{form}:{params}")
+            node("speaker", s, person[speaker])
+            for j, who in enumerate(args):
+                node("argument" if form in ("same", "both", "either") else f"argument {j}", s, person[who])
+        return certificate(nodes, adjacency, colours)
 
     def verify(self, data: dict, answer: str) -> Verdict:
         names, want = data["names"], dict(zip(data["names"], data["types"]))

@@ -25,13 +25,13 @@ rows permuted within bands, bands permuted, the same for columns, or (square box
 
 from __future__ import annotations
 
-import hashlib
 import random
 from functools import lru_cache
 
 from pydantic import Field, model_validator
 
 from synthcompile.answers import final_answer, final_block, parse_int
+from synthcompile.compilers.logic import canonical
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, shuffle
 from synthcompile.sample import Verdict
@@ -328,12 +328,9 @@ def certificate(g: Geometry, cells: list[int], marked: int | None = None) -> str
     a row its band, a column its stack, a given cell its digit. Rows and columns share a colour
     when boxes are square (transposing is a symmetry), as do bands and stacks. An isomorphism
     must map a cell to the cell where the images of its row and column meet, keep rows within
-    their bands, and rename digits consistently: exactly the symmetries of sudoku. (Written on
-    nauty because canonical labelling by hand is a search over 2·6^8·9! maps for a 9×9 grid.)
+    their bands, and rename digits consistently: exactly the symmetries of sudoku.
     A ``marked`` cell (the one a question asks of) gets a colour of its own.
     """
-    import pynauty
-
     n = g.n
     rows0, cols0 = g.cells, g.cells + n
     bands0 = cols0 + n
@@ -346,15 +343,14 @@ def certificate(g: Geometry, cells: list[int], marked: int | None = None) -> str
         adjacency[rows0 + r] = [bands0 + r // g.br]
     for c in range(n):
         adjacency[cols0 + c] = [stacks0 + c // g.bc]
-    lines = set(range(rows0, bands0))
-    groups = set(range(bands0, digits0))
-    square = g.br == g.bc
-    colouring = [set(range(g.cells)) - {marked}, set(range(digits0, digits0 + n))]
-    colouring += [{marked}] if marked is not None else []
-    colouring += [lines, groups] if square else [set(range(rows0, cols0)), set(range(cols0, bands0)),
-                                                 set(range(bands0, stacks0)), set(range(stacks0, digits0))]
-    graph = pynauty.Graph(digits0 + n, directed=False, adjacency_dict=adjacency, vertex_coloring=colouring)
-    return hashlib.blake2b(pynauty.certificate(graph), digest_size=16).hexdigest()
+    colours = {"cell": set(range(g.cells)) - {marked}, "digit": set(range(digits0, digits0 + n)),
+               "asked": {marked} if marked is not None else set()}
+    if g.br == g.bc:  # transposing is a symmetry: rows and columns, bands and stacks alike
+        colours |= {"line": set(range(rows0, bands0)), "group": set(range(bands0, digits0))}
+    else:
+        colours |= {"row": set(range(rows0, cols0)), "column": set(range(cols0, bands0)),
+                    "band": set(range(bands0, stacks0)), "stack": set(range(stacks0, digits0))}
+    return canonical.certificate(digits0 + n, adjacency, colours)
 
 
 class Sudoku(Family):
