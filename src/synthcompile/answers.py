@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Callable
 
 MAX_DIGITS = 4000  # longest number read (Python refuses to convert 4,300 digits and more)
 
@@ -118,6 +119,20 @@ def unbullet(text: str) -> str:
     """A multi-line answer with its list marks removed (one line: unchanged)."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     return "\n".join(_unbullet(lines)) if len(lines) > 1 else text
+
+
+def final_lines(response: str, is_item: Callable[[str], bool]) -> str:
+    """The answer of a response whose answer is a run of items (the moves of a plan): as
+    :func:`final_answer`, except that a response with no lead may end in two or more lines that
+    are each an item (``is_item``), and then those lines are the answer."""
+    given = final_answer(response)
+    lines = [ln.strip() for ln in response.rsplit("</think>", 1)[-1].splitlines() if ln.strip()]
+    if len(lines) < 2 or clean(lines[-1]) != given:
+        return given
+    run = 0
+    while run < len(lines) and is_item(lines[len(lines) - 1 - run]):
+        run += 1
+    return "\n".join(lines[len(lines) - run:]) if run >= 2 else given
 
 
 def final_list(response: str) -> str:

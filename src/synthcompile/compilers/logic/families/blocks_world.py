@@ -29,7 +29,7 @@ import re
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import clean, final_answer
+from synthcompile.answers import final_lines
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, shuffle
 from synthcompile.sample import Verdict
@@ -193,14 +193,7 @@ def parse_plan(text: str, blocks: str) -> list[tuple[str, str, str | None]] | No
 def plan_text(response: str, blocks: str) -> str:
     """The plan a response states: its final answer, or, with no lead such as "Answer:", the run
     of lines at its end that are each moves (a numbered list, one move per line)."""
-    given = final_answer(response)
-    lines = [ln.strip() for ln in response.rsplit("</think>", 1)[-1].splitlines() if ln.strip()]
-    if len(lines) < 2 or clean(lines[-1]) != given:
-        return given
-    run = 0
-    while run < len(lines) and parse_plan(lines[len(lines) - 1 - run], blocks) is not None:
-        run += 1
-    return "\n".join(lines[len(lines) - run:]) if run >= 2 else given
+    return final_lines(response, lambda line: parse_plan(line, blocks) is not None)
 
 
 def random_state(rng: random.Random, blocks: str) -> State:

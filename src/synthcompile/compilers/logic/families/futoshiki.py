@@ -38,6 +38,7 @@ from pydantic import Field, model_validator
 from synthcompile.answers import final_answer, final_block, parse_int
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, shuffle
+from synthcompile.compilers.logic.latin import digits, hidden_singles, read_grid, single_cells
 from synthcompile.sample import Verdict
 
 KINDS = ("solve", "cell")
@@ -88,10 +89,6 @@ class Geometry:
 @lru_cache(maxsize=None)
 def geometry(n: int) -> Geometry:
     return Geometry(n)
-
-
-def _digits(mask: int) -> list[int]:
-    return [d + 1 for d in range(mask.bit_length()) if mask >> d & 1]
 
 
 def _bounds(doms: list[int], lt: list[tuple[int, int]], full: int) -> bool:
@@ -212,9 +209,9 @@ def random_square(g: Geometry, rng: random.Random) -> list[int]:
         if i == g.cells:
             return True
         r, c = g.row[i], g.col[i]
-        digits = _digits(full & ~(rows[r] | cols[c]))
-        shuffle(rng, digits)
-        for d in digits:
+        order = digits(full & ~(rows[r] | cols[c]))
+        shuffle(rng, order)
+        for d in order:
             bit = 1 << (d - 1)
             cells[i] = d
             rows[r] |= bit
@@ -326,24 +323,9 @@ class Run:
                            else "bound from " + ", ".join(self.partners.get(i, ["an inequality"])))
                     found.append((i, doms[i].bit_length(), why))
             if not found:  # a digit with one place in a row or column
-                for u, unit in enumerate(g.units):
-                    used = 0
-                    places: dict[int, list[int]] = {}
-                    for i in unit:
-                        if cells[i]:
-                            used |= 1 << (cells[i] - 1)
-                        else:
-                            for d in _digits(doms[i]):
-                                places.setdefault(d, []).append(i)
-                    for d in range(1, g.n + 1):
-                        if not used >> (d - 1) & 1:
-                            where = places.get(d, [])
-                            if not where:
-                                return f"{d} has no place left in {g.unit_names[u]}"
-                            if len(where) == 1:
-                                found.append((where[0], d, f"only place for {d} in {g.unit_names[u]}"))
-                    if found:
-                        break
+                found = hidden_singles(g.units, g.unit_names, cells, doms.__getitem__, g.n)
+                if isinstance(found, str):
+                    return found
             if not found:
                 return None
             placed = []
@@ -373,7 +355,7 @@ class Run:
             return cells
         doms = got[1]
         cell = min(empty, key=lambda i: (doms[i].bit_count(), i))
-        options = _digits(doms[cell])
+        options = digits(doms[cell])
         for d in options:
             self.guesses += 1
             self.steps.append(f"guess {self.g.name(cell)} = {d} (candidates {', '.join(map(str, options))})")
@@ -417,19 +399,6 @@ def show(g: Geometry, cells: list[int], lt: list[tuple[int, int]] | None = None,
                 parts.append(" < " if (i, i + 1) in less else " > " if (i + 1, i) in less else "   ")
         lines.append("".join(parts))
     return "\n".join(lines)
-
-
-def read_grid(g: Geometry, text: str) -> list[int] | None:
-    """The digits of a written grid: one row per line (separators and spaces ignored), or all the
-    cells on one line; None if it does not hold exactly n rows of n digits 1..n."""
-    rows = ["".join(ch for ch in line if ch.isdigit()) for line in text.splitlines()]
-    rows = [r for r in rows if r]
-    if len(rows) == 1 and len(rows[0]) == g.cells:
-        rows = [rows[0][k:k + g.n] for k in range(0, g.cells, g.n)]
-    if len(rows) != g.n or any(len(r) != g.n for r in rows):
-        return None
-    cells = [int(ch) for r in rows for ch in r]
-    return cells if all(1 <= d <= g.n for d in cells) else None
 
 
 def latin(g: Geometry, cells: list[int]) -> bool:
@@ -509,7 +478,7 @@ class Futoshiki(Family):
             solved, _ = solve(g, puzzle, lt)
             want = solved[data["cell"]]
             return self.ok() if given == want else self.wrong(f"expected {want}, got {given}")
-        grid = read_grid(g, final_block(answer))
+        grid = read_grid(final_block(answer), g.n)
         if grid is None:
             return self.wrong(f"not a {g.n}x{g.n} grid of digits 1-{g.n}")
         if kept := [g.name(i) for i, d in enumerate(puzzle) if d and grid[i] != d]:
@@ -525,7 +494,7 @@ class Futoshiki(Family):
         if problem.data["kind"] == "cell":
             a = int(problem.answer_text)
             return [str(d) for d in (a % g.n + 1, (a - 2) % g.n + 1) if d != a]
-        solved = read_grid(g, problem.answer_text)
+        solved = read_grid(problem.answer_text, g.n)
         empty = [i for i, d in enumerate(puzzle) if not d]
         pairs = [(i, j) for i in empty for j in empty if i < j and g.row[i] == g.row[j]]
         i, j = pick(rng, pairs) if pairs else (empty[0], empty[0])
@@ -544,18 +513,7 @@ class Futoshiki(Family):
 def _single_cells(g: Geometry, cells: list[int], lt: list[tuple[int, int]]) -> set[int]:
     """Empty cells one placement fills from the clues alone (only candidate or only place)."""
     got = Run(g, lt, False).domains(cells)
-    if isinstance(got, str):
-        return set()
-    doms = got[1]
-    out = {i for i, d in enumerate(cells) if not d and doms[i].bit_count() == 1}
-    for unit in g.units:
-        places: dict[int, list[int]] = {}
-        for i in unit:
-            if not cells[i]:
-                for d in _digits(doms[i]):
-                    places.setdefault(d, []).append(i)
-        out.update(where[0] for where in places.values() if len(where) == 1)
-    return out
+    return set() if isinstance(got, str) else single_cells(g.units, cells, got[1].__getitem__)
 
 
 FAMILY = Futoshiki

@@ -34,6 +34,7 @@ from synthcompile.answers import final_answer, final_block, parse_int
 from synthcompile.compilers.logic import canonical
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick, shuffle
+from synthcompile.compilers.logic.latin import digits, hidden_singles, read_grid, single_cells
 from synthcompile.sample import Verdict
 
 KINDS = ("solve", "cell")
@@ -83,10 +84,6 @@ class Geometry:
 @lru_cache(maxsize=None)
 def geometry(box_rows: int, box_cols: int) -> Geometry:
     return Geometry(box_rows, box_cols)
-
-
-def _digits(mask: int) -> list[int]:
-    return [d + 1 for d in range(mask.bit_length()) if mask >> d & 1]
 
 
 class Board:
@@ -173,9 +170,9 @@ def random_grid(g: Geometry, rng: random.Random) -> list[int]:
     def fill(i: int) -> bool:
         if i == g.cells:
             return True
-        digits = _digits(board.candidates(i))
-        shuffle(rng, digits)
-        for d in digits:
+        order = digits(board.candidates(i))
+        shuffle(rng, order)
+        for d in order:
             saved = board.copy()
             board.place(i, d)
             if fill(i + 1):
@@ -211,24 +208,9 @@ class Run:
                     if not mask & (mask - 1):
                         found.append((i, mask.bit_length(), "only candidate"))
             if not found:  # hidden singles: a digit with one place in a unit
-                for u, unit in enumerate(g.units):
-                    used = 0
-                    places: dict[int, list[int]] = {}
-                    for i in unit:
-                        if board.cells[i]:
-                            used |= 1 << (board.cells[i] - 1)
-                        else:
-                            for d in _digits(board.candidates(i)):
-                                places.setdefault(d, []).append(i)
-                    for d in range(1, g.n + 1):
-                        if not used >> (d - 1) & 1:
-                            where = places.get(d, [])
-                            if not where:
-                                return f"{d} has no place left in {g.unit_names[u]}"
-                            if len(where) == 1:
-                                found.append((where[0], d, f"only place for {d} in {g.unit_names[u]}"))
-                    if found:
-                        break
+                found = hidden_singles(g.units, g.unit_names, board.cells, board.candidates, g.n)
+                if isinstance(found, str):
+                    return found
             if not found:
                 return None
             placed = []
@@ -254,7 +236,7 @@ class Run:
         if not empty:
             return board
         cell = min(empty, key=lambda i: (board.candidates(i).bit_count(), i))
-        options = _digits(board.candidates(cell))
+        options = digits(board.candidates(cell))
         for d in options:
             self.guesses += 1
             self.steps.append(f"guess {self.g.name(cell)} = {d} (candidates {', '.join(map(str, options))})")
@@ -305,19 +287,6 @@ def show(g: Geometry, cells: list[int], blank: str = ".") -> str:
 def _rule(g: Geometry) -> str:
     width = 2 * g.bc - 1
     return "-+-".join("-" * width for _ in range(g.n // g.bc))
-
-
-def read_grid(g: Geometry, text: str) -> list[int] | None:
-    """The digits of a written grid: one row per line (separators and spaces ignored), or all the
-    cells on one line; None if it does not hold exactly n rows of n digits."""
-    rows = ["".join(ch for ch in line if ch.isdigit()) for line in text.splitlines()]
-    rows = [r for r in rows if r]
-    if len(rows) == 1 and len(rows[0]) == g.cells:
-        rows = [rows[0][k:k + g.n] for k in range(0, g.cells, g.n)]
-    if len(rows) != g.n or any(len(r) != g.n for r in rows):
-        return None
-    cells = [int(ch) for r in rows for ch in r]
-    return cells if all(1 <= d <= g.n for d in cells) else None
 
 
 def certificate(g: Geometry, cells: list[int], marked: int | None = None) -> str:
@@ -390,7 +359,7 @@ class Sudoku(Family):
         """A neighbour with as many givens: one given moved to an empty cell (its solution digit),
         if the solution stays unique; the problem itself if 20 tries find none."""
         g, puzzle = self._puzzle(problem.data)
-        solution = read_grid(g, problem.fields["solution"])
+        solution = read_grid(problem.fields["solution"], g.n)
         for _ in range(20):
             given = pick(rng, [i for i, d in enumerate(puzzle) if d])
             empty = pick(rng, [i for i, d in enumerate(puzzle) if not d])
@@ -414,7 +383,7 @@ class Sudoku(Family):
             terse = [f"{run.placements} placements, {run.guesses} guesses, {run.backtracks} undone"]
         else:
             # Of a cell no single step fills from the givens, where the puzzle has one.
-            easy = _single_cells(g, puzzle)
+            easy = single_cells(g.units, puzzle, Board(g, puzzle).candidates)
             empty = [i for i, d in enumerate(puzzle) if not d]
             cell = pick(rng, [i for i in empty if i not in easy] or empty)
             data["cell"] = cell
@@ -439,7 +408,7 @@ class Sudoku(Family):
             solved, _ = solve(g, puzzle)
             want = solved[data["cell"]]
             return self.ok() if given == want else self.wrong(f"expected {want}, got {given}")
-        grid = read_grid(g, final_block(answer))
+        grid = read_grid(final_block(answer), g.n)
         if grid is None:
             return self.wrong(f"not a {g.n}x{g.n} grid of digits 1-{g.n}")
         if kept := [g.name(i) for i, d in enumerate(puzzle) if d and grid[i] != d]:
@@ -453,7 +422,7 @@ class Sudoku(Family):
         if problem.data["kind"] == "cell":
             a = int(problem.answer_text)
             return [str(d) for d in (a % g.n + 1, (a - 2) % g.n + 1) if d != a]
-        solved = read_grid(g, problem.answer_text)
+        solved = read_grid(problem.answer_text, g.n)
         empty = [i for i, d in enumerate(puzzle) if not d]
         i, j = sorted(pick(rng, [(i, j) for i in empty[:8] for j in empty[:8]
                                  if g.row[i] == g.row[j] and solved[i] != solved[j]] or [(empty[0], empty[0])]))
@@ -471,20 +440,6 @@ class Sudoku(Family):
     def canonical(self, data: dict) -> str:
         g, puzzle = self._puzzle(data)
         return f"{data['kind']}:{certificate(g, puzzle, data.get('cell'))}"
-
-
-def _single_cells(g: Geometry, cells: list[int]) -> set[int]:
-    """Empty cells one naked or hidden single fills from the givens alone."""
-    board = Board(g, cells)
-    out = {i for i, d in enumerate(cells) if not d and board.candidates(i).bit_count() == 1}
-    for unit in g.units:
-        places: dict[int, list[int]] = {}
-        for i in unit:
-            if not cells[i]:
-                for d in _digits(board.candidates(i)):
-                    places.setdefault(d, []).append(i)
-        out.update(where[0] for where in places.values() if len(where) == 1)
-    return out
 
 
 FAMILY = Sudoku

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from pydantic import Field, model_validator
 
-from synthcompile.answers import clean, final_answer, parse_count
+from synthcompile.answers import final_answer, final_lines, parse_count
 from synthcompile.compilers.logic.base import Family, FamilyConfig, GenerationFailed, Problem
 from synthcompile.compilers.logic.draws import pick
 from synthcompile.sample import Verdict
@@ -197,14 +197,7 @@ def parse_plan(text: str, jugs: int) -> list[tuple] | None:
 def plan_text(response: str, jugs: int) -> str:
     """The plan a response states: its final answer, or, with no lead such as "Answer:", the run
     of lines at its end that are each actions (a numbered list of actions, one per line)."""
-    given = final_answer(response)
-    lines = [ln.strip() for ln in response.rsplit("</think>", 1)[-1].splitlines() if ln.strip()]
-    if len(lines) < 2 or clean(lines[-1]) != given:
-        return given
-    run = 0
-    while run < len(lines) and parse_plan(lines[len(lines) - 1 - run], jugs) is not None:
-        run += 1
-    return "\n".join(lines[len(lines) - run:]) if run >= 2 else given
+    return final_lines(response, lambda line: parse_plan(line, jugs) is not None)
 
 
 class WaterJugs(Family):

@@ -168,6 +168,17 @@ def propagate(dom: list[int], clues: list, n: int, m: int, log=None, name=None) 
             return True
 
 
+def _branch(dom: list[int], n: int) -> int:
+    """The variable to guess: the first with the fewest houses left (-1: every one is placed)."""
+    best, size = -1, n + 1
+    for i, d in enumerate(dom):
+        if d & (d - 1):
+            c = bin(d).count("1")
+            if c < size:
+                best, size = i, c
+    return best
+
+
 def solve(clues: list, n: int, m: int, limit: int = 2) -> list[list[int]]:
     """Up to ``limit`` solutions, each a list of houses (0-based) by variable."""
     out: list[list[int]] = []
@@ -175,12 +186,7 @@ def solve(clues: list, n: int, m: int, limit: int = 2) -> list[list[int]]:
     def rec(dom: list[int]) -> None:
         if not propagate(dom, clues, n, m):
             return
-        best, size = -1, n + 1
-        for i, d in enumerate(dom):
-            if d & (d - 1):
-                c = bin(d).count("1")
-                if c < size:
-                    best, size = i, c
+        best = _branch(dom, n)
         if best < 0:
             out.append([d.bit_length() - 1 for d in dom])
             return
@@ -225,12 +231,7 @@ def traced_solve(clues: list, n: int, m: int, name, attr_of, compact: bool) -> t
         if not ok:
             steps.append(f"{pad}contradiction: {failure(log[-1][2])}; back up")
             return
-        best, size = -1, n + 1
-        for i, d in enumerate(dom):
-            if d & (d - 1):
-                c = bin(d).count("1")
-                if c < size:
-                    best, size = i, c
+        best = _branch(dom, n)
         if best < 0:
             out.append([d.bit_length() - 1 for d in dom])
             steps.append(f"{pad}solution {len(out)}: every value placed")
