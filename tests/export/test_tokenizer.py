@@ -82,3 +82,15 @@ def test_document_keys_are_derive_seed():
     select, shuffle = document_keys(7, ids)
     assert select.to_pylist() == [derive_seed(7, "select", i) for i in ids]
     assert shuffle.to_pylist() == [derive_seed(7, "shuffle", i) for i in ids]
+
+
+def test_whole_numbers_merge_like_words_and_still_round_trip():
+    tok = train_bpe(TEXTS, 400, 2, "<|endoftext|>", numbers="whole")
+    born = tok.encode("Orla Quennisk was born in 1957.", add_special_tokens=False).tokens
+    assert born[-2:] == ["Ġ1957", "."]  # seen 3 times in TEXTS: one token with its space
+    digits = train_bpe(TEXTS, 400, 2, "<|endoftext|>").encode("born in 1957.", add_special_tokens=False)
+    assert digits.tokens[-5:] == ["1", "9", "5", "7", "."]
+    mixed = tok.encode("Quennisk1957 1957Quennisk", add_special_tokens=False).tokens
+    assert not any(any(c.isdigit() for c in t) and any(c.isalpha() for c in t.lstrip("Ġ")) for t in mixed)
+    for text in TEXTS[-3:] + ["ünïcödé 12", "", "1,049,290 and 2026-12-04"]:
+        assert tok.decode(tok.encode(text, add_special_tokens=False).ids) == text

@@ -10,7 +10,7 @@ import pytest
 from synthcompile.errors import RecipeError, UserError
 from synthcompile.lab.config import load_lab_config
 from synthcompile.recipe import RecipeErrors
-from synthcompile.lab.sweep import load_sweep, run_sweep
+from synthcompile.lab.sweep import load_sweep, plan_cells, run_sweep
 from tests.lab.conftest import RECIPE
 
 SWEEP = """
@@ -22,6 +22,7 @@ arms:
 models: [llama-tiny]
 seeds: [1]
 train:
+  threads: 1   # a cell's losses depend on its thread count, which the plan would vary with jobs
   train: {batch_size: 8, seq_len: 64, eval_every: 1000, checkpoint_every: 1000, eval_documents: 8}
   phases: [{name: all, steps: 12, lr: 0.01, warmup: 2}]
   probe: {limit: 8, max_new_tokens: 4}
@@ -53,6 +54,22 @@ def test_cells_trained_side_by_side_match_cells_trained_in_turn(tmp_path):
     assert seq == par
     html = two.read_text()
     assert "all-llama-tiny-s1" in html and "none-llama-tiny-s1" in html
+
+
+def test_cells_share_the_cores_unless_they_name_their_threads(tmp_path):
+    from synthcompile.lab.models import cpu_threads
+
+    sweep = load_sweep(write_sweep(tmp_path, SWEEP.replace("  threads: 1", "").replace("seeds: [1]", "seeds: [1, 2]")))
+    configs = [sweep.cell_config(a, m, s, tmp_path) for a, m, s in sweep.cells()]
+    cores = cpu_threads()
+    jobs, planned = plan_cells(configs)
+    assert jobs == min(4, cores) and {c.threads for c in planned} == {max(1, cores // jobs)}
+    assert [c.content_hash() for c in planned] == [c.content_hash() for c in configs]
+    jobs, planned = plan_cells(configs, jobs=1)
+    assert jobs == 1 and {c.threads for c in planned} == {cores}  # one at a time: every core
+    named = [c.model_copy(update={"threads": 3}) for c in configs]
+    jobs, planned = plan_cells(named)
+    assert jobs == max(1, min(4, cores // 3)) and {c.threads for c in planned} == {3}
 
 
 def test_an_edited_recipe_retrains_its_cells(tmp_path):

@@ -66,6 +66,10 @@ class MixSection(StrictModel):
 class TrainTokenizer(StrictModel):
     vocab_size: int = Field(8192, ge=300, le=1 << 20, description="BPE vocabulary size")
     min_frequency: PositiveInt = Field(2, description="merges need a pair seen this often")
+    numbers: Literal["digits", "whole"] = Field(
+        "digits", description="digits: every digit its own token (arithmetic sees each place); "
+        "whole: a run of digits is one pre-token that BPE may merge, so a number seen often enough "
+        "is one token (for knowledge corpora, where '1972' is a fact, not a sum)")
     sample_documents: PositiveInt = Field(
         100_000, description="train on about this many training documents, a fixed sample spread "
                              "over every shard (all of them when the corpus is smaller)")

@@ -30,11 +30,15 @@ TOKENIZER_SCHEMA = pa.schema([
 ])
 
 
-def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int, eos: str) -> Tokenizer:
-    """A byte-level BPE (GPT-2 style) whose digits are single tokens.
+def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int, eos: str,
+              numbers: str = "digits") -> Tokenizer:
+    """A byte-level BPE (GPT-2 style) whose digits are single tokens (``numbers="digits"``).
 
     Digits stay separate so that numbers are spelt digit by digit: merges of frequent numbers
-    would give the model arbitrary chunks to do arithmetic on.
+    would give the model arbitrary chunks to do arithmetic on. ``numbers="whole"`` splits numbers
+    from the letters around them but lets BPE merge inside them: a year or day seen at least
+    ``min_frequency`` times becomes one token with its leading space, as a word does (" 1961":
+    one token; a birth date is then three tokens, not eight: what a knowledge experiment wants).
 
     Every document gets one leading space before pre-tokenisation, so a word is the same token
     at the start of a document as in the middle ("ĠThev" both times, not "The|v" first).
@@ -44,10 +48,11 @@ def train_bpe(texts: Iterable[str], vocab_size: int, min_frequency: int, eos: st
     """
     tok = Tokenizer(models.BPE())
     tok.normalizer = normalizers.Prepend(" ")
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Digits(individual_digits=True),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
-    ])
+    # GPT-2's pre-tokenisation regex already cuts a digit run (with its leading space) from the
+    # letters around it; "digits" cuts it further into single digits first.
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.pre_tokenizer = (pre_tokenizers.Sequence([pre_tokenizers.Digits(individual_digits=True), byte_level])
+                         if numbers == "digits" else byte_level)
     tok.decoder = decoders.Sequence([decoders.ByteLevel(), decoders.Strip(" ", 1, 0)])
     trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency,
                                   special_tokens=[eos], show_progress=False,
@@ -149,7 +154,7 @@ class TokenizerStage(Stage):
         else:
             texts = sample_train_text(ctx.run_root, list(spec.inputs), s.train.sample_documents)
             counted = _Counted(texts)
-            tok = train_bpe(counted, s.train.vocab_size, s.train.min_frequency, s.eos)
+            tok = train_bpe(counted, s.train.vocab_size, s.train.min_frequency, s.eos, s.train.numbers)
             ctx.stats["sample_documents"] = counted.n
         ctx.stats["vocab_size"] = tok.get_vocab_size()
         yield pa.table({"tokenizer_json": [tok.to_str()], "vocab_size": [tok.get_vocab_size()],

@@ -1,8 +1,10 @@
 """Side-by-side HTML report of lab runs: one self-contained file (plots inlined as SVG).
 
-Tables: each run's model, budget, speed and losses; probe accuracy per family, split and type
-with the majority-guess baseline beside it. Plots: training loss, held-out loss, and probe
-accuracy over steps per family (when learning curves were recorded).
+Tables: each run's model, budget, speed and losses; across seeds (runs named
+``<cell>-s<seed>``, as a sweep names them), the mean and sample standard deviation of probe
+accuracy per split; probe accuracy per family, split and type with the majority-guess baseline
+beside it. Plots: training loss, held-out loss, and probe accuracy over steps per family (when
+learning curves were recorded).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
+import statistics
 from pathlib import Path
 
 from synthcompile.errors import UserError
@@ -92,6 +96,38 @@ def _runs_table(runs: list[dict]) -> str:
     return _table(head, rows)
 
 
+def seed_groups(runs: list[dict]) -> dict[str, list[dict]]:
+    """Probed runs by name without their ``-s<seed>`` suffix: the same cell over model seeds."""
+    groups: dict[str, list[dict]] = {}
+    for r in runs:
+        if r["probe"]:
+            groups.setdefault(re.sub(r"-s\d+$", "", r["name"]), []).append(r)
+    return groups
+
+
+def mean_sd(values: list[float]) -> str:
+    sd = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f"{statistics.mean(values):.1%} ± {sd:.1%}"
+
+
+def _seeds_table(runs: list[dict]) -> str:
+    groups = {k: g for k, g in seed_groups(runs).items() if len(g) > 1}
+    if not groups:
+        return ""
+    splits = sorted({k for g in groups.values() for r in g for k in r["probe"]["groups"].get("split", {})})
+    head = ("cell", "seeds", "probe accuracy", *splits, "per seed")
+    rows = []
+    for name, g in groups.items():
+        per_split = []
+        for k in splits:
+            accs = [r["probe"]["groups"]["split"][k]["accuracy"] for r in g
+                    if k in r["probe"]["groups"].get("split", {})]
+            per_split.append(mean_sd(accs) if accs else "-")
+        rows.append((name, len(g), mean_sd([r["probe"]["accuracy"] for r in g]), *per_split,
+                     ", ".join(f"{r['probe']['accuracy']:.1%}" for r in g)))
+    return ("<h2>Across seeds (mean ± sample standard deviation)</h2>" + _table(head, rows))
+
+
 def _axis_table(runs: list[dict], axis: str) -> str:
     keys = sorted({k for r in runs if r["probe"] for k in r["probe"]["groups"].get(axis, {})})
     if not keys:
@@ -120,7 +156,7 @@ def _table(head, rows) -> str:
 
 def write_compare(run_dirs: list[Path], out_file: Path, *, title: str = "lab comparison") -> Path:
     runs = [_read(Path(d)) for d in run_dirs]
-    parts = [f"<h1>{html.escape(title)}</h1>", "<h2>Runs</h2>", _runs_table(runs)]
+    parts = [f"<h1>{html.escape(title)}</h1>", "<h2>Runs</h2>", _runs_table(runs), _seeds_table(runs)]
     parts += [_axis_table(runs, axis) for axis in AXES]
     parts += ["<h2>Curves</h2>", *_plots(runs)]
     style = ("body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;"

@@ -93,15 +93,14 @@ def count_parameters(model: torch.nn.Module, *, embeddings: bool = True) -> int:
     return total
 
 
-def cpu_threads(n_params: int) -> int:
-    """Threads for a model of ``n_params`` on this CPU.
+def cpu_threads() -> int:
+    """Threads for a lone run: every core this process may use.
 
-    Below ~10M parameters every matrix multiply is too small to split: measured on a 2-core
-    machine, a 1.1M-parameter Llama trained at 2,284 tokens/s on one thread and 408 on two
-    (docs/lab.md). Larger models get every core this process may use.
+    Measured by bench/train.py on the 2-core machine with nothing else running: llama-1m trains
+    at 6.5k tokens/s on one thread and 11.1k on two. Threads fight only when more of them spin
+    than there are cores (a run's two threads beside another job were once 5.6x slower than one
+    thread): a sweep gives each cell its share of the cores instead (sweep.plan_cells).
     """
-    if n_params < 10_000_000:
-        return 1
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 

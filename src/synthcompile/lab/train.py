@@ -81,18 +81,35 @@ def make_optimizer(model: torch.nn.Module, phase: PhaseSpec, betas: tuple[float,
     return torch.optim.AdamW(groups, lr=phase.lr, betas=betas, fused=None)
 
 
-def lm_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    logits = model(input_ids=x).logits
+def document_positions(x: torch.Tensor, eos_id: int) -> torch.Tensor:
+    """Positions that restart at 0 on every EOS of a packed row (``x``: batch x time).
+
+    An EOS opens the document after it, as in a probe prompt ("EOS question"): the last token
+    of a document still predicts the EOS, from inside its own document. Given as
+    ``position_ids`` (with no attention mask and no cache), transformers turns each restart
+    into a block of the causal mask, so no token attends across a document boundary.
+    """
+    index = torch.arange(x.size(1), device=x.device).expand_as(x)
+    starts = torch.where(x == eos_id, index, torch.zeros_like(index))
+    return index - starts.cummax(dim=1).values
+
+
+def lm_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor,
+            eos_id: int | None = None) -> torch.Tensor:
+    """Mean next-token cross-entropy; with ``eos_id``, attention stays inside each document."""
+    positions = document_positions(x, eos_id) if eos_id is not None else None
+    logits = model(input_ids=x, position_ids=positions, use_cache=False).logits
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1))
 
 
 @torch.no_grad()
-def eval_loss(model: torch.nn.Module, rows: np.ndarray, device: torch.device, batch_size: int) -> float:
+def eval_loss(model: torch.nn.Module, rows: np.ndarray, device: torch.device, batch_size: int,
+              eos_id: int | None = None) -> float:
     model.eval()
     total, count = 0.0, 0
     for i in range(0, len(rows), batch_size):
         chunk = torch.from_numpy(rows[i:i + batch_size]).to(device)
-        loss = lm_loss(model, chunk[:, :-1], chunk[:, 1:])
+        loss = lm_loss(model, chunk[:, :-1], chunk[:, 1:], eos_id)
         total += loss.item() * chunk[:, 1:].numel()
         count += chunk[:, 1:].numel()
     model.train()
@@ -141,11 +158,12 @@ class Trainer:
         self.model = build_model(self.hf_config, config.seed)
         self.model.train()
         self.n_params = count_parameters(self.model)
-        self.threads = config.threads or cpu_threads(self.n_params)
+        self.threads = config.threads or cpu_threads()
         if self.device.type == "cpu":
             torch.set_num_threads(self.threads)
         self.model.to(self.device)
         self.eval_rows = eval_rows(self.export, t.eval_documents, t.seq_len)
+        self.mask_eos = self.export.eos_id if t.document_mask else None
 
     @property
     def run_hash(self) -> str:
@@ -184,6 +202,7 @@ class Trainer:
              "info": self.info()}, indent=1))
         state = self._resume()
         step, tokens = state["step"], state["tokens"]
+        forward = torch.compile(self.model) if t.compile else self.model  # after _resume: it may swap the model
         log = open(self.out / "log.jsonl", "a", buffering=1)  # line-buffered: follow it live
         if progress:
             progress.start(self.total_steps, step, self.info())
@@ -207,7 +226,7 @@ class Trainer:
                         g["lr"] = lr
                     t0 = time.perf_counter()
                     x, y = (torch.from_numpy(a).to(self.device) for a in stream.next_batch())
-                    loss = lm_loss(self.model, x, y)
+                    loss = lm_loss(forward, x, y, self.mask_eos)
                     loss.backward()
                     if t.grad_clip is not None:
                         torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
@@ -223,7 +242,8 @@ class Trainer:
                         progress.step(step, last_loss, self.tokens_per_step / (time.perf_counter() - t0))
                     end = step == self.total_steps
                     if self.eval_rows is not None and (step % t.eval_every == 0 or end):
-                        last_eval = eval_loss(self.model, self.eval_rows, self.device, t.batch_size)
+                        last_eval = eval_loss(self.model, self.eval_rows, self.device, t.batch_size,
+                                              self.mask_eos)
                         log.write(json.dumps({"step": step, "eval_loss": last_eval}) + "\n")
                         if progress:
                             progress.note(f"step {step}: loss {last_loss:.4f}, held-out loss {last_eval:.4f}")

@@ -450,3 +450,34 @@ def test_same_value_comparisons_on_a_real_graph_are_balanced(tmp_path):
     for relation, answers in same.items():
         if len(answers) >= 30:
             assert 0.3 <= answers.count("yes") / len(answers) <= 0.7, (relation, len(answers))
+
+
+def test_phrasings_ask_each_trained_fact_several_ways_and_probes_once(tmp_path):
+    from synthcompile.compilers.memory import questions as qs
+    from synthcompile.compilers.memory.phrasing import inverse_bank, question_bank
+
+    text = ("name: ph\nseed: 3\nmemory:\n  seed: {fictional: {people: 20, cities: 5, countries: 2, "
+            "organisations: 4, universities: 2}}\n  verbalise: {multiplicity: 1}\n"
+            "  questions: {two_hop: 0, three_hop: 0, comparisons: 0, phrasings: 4}\n"
+            "  probes: {entity_holdout: 0.5, phrasing_holdout: 1, phrasing_rate: 0, hop_holdout: 0}\n")
+    groups: dict[str, dict] = {}
+    for phrasings in (4, 1):
+        recipe = tmp_path / f"p{phrasings}.yaml"
+        recipe.write_text(text.replace("phrasings: 4", f"phrasings: {phrasings}"))
+        for r in _rows(_build(recipe, tmp_path / f"run{phrasings}")):
+            if r["family"] != "memory.bio":
+                s = json.loads(r["structured"])
+                fact = (r["split"], s["kind"], s["subject"], s["path"][0])
+                groups.setdefault(phrasings, defaultdict(list))[fact].append((s["template"], r["answer"]))
+    graph = load_seed(load_recipe(tmp_path / "p4.yaml").memory.seed, 3).graph
+    assert set(groups[4]) == set(groups[1])  # the same facts trained and probed, only asked more ways
+    for (split, kind, _, relation), asked in groups[4].items():
+        templates = {t for t, _ in asked}
+        assert len({a for _, a in asked}) == 1 and len(templates) == len(asked)
+        if split == "probe":
+            assert len(asked) == 1
+        else:
+            bank = (question_bank if kind == "1hop" else inverse_bank)(graph.relations[relation])
+            assert len(asked) == min(4, qs.training_phrasings(len(bank), 1))
+            assert len(bank) - 1 not in templates  # the held-out phrasing stays held out
+    assert all(len(v) == 1 for v in groups[1].values())

@@ -112,6 +112,10 @@ class MemoryQuestions(StrictModel):
     three_hop: NonNegativeInt = Field(1, le=MAX_PER_ENTITY, description="3-hop compositions per entity")
     comparisons: NonNegativeInt = Field(1, le=MAX_PER_ENTITY, description="same/earlier/larger questions per entity")
     think: float = Field(0.5, ge=0, le=1, description="share of multi-hop/compare with a <think> trace")
+    phrasings: PositiveInt = Field(
+        1, le=MAX_PER_ENTITY, description="distinct phrasings of each training 1-hop and inverse "
+        "question (as many as its bank's training part has): more distinct questions about the same "
+        "facts, so a fine-tune sees each fewer times; probes stay one per fact")
     answer_leads: tuple[str, ...] | None = Field(  # a tuple (hashable: sections are cache keys), from a YAML list
         None, min_length=1, description="how an answer is stated, '{}' for the answer, drawn per "
         "question (e.g. ['Answer: {}'] for one fixed format); default: four varied leads")

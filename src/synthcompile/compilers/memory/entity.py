@@ -114,6 +114,10 @@ class EntityCompiler:
                 yield q, "probe", "entity"
                 continue
             yield q, "train", None
+            if k.phrasings > 1:  # the same fact asked again in other training phrasings
+                others = [t for t in range(qs.training_phrasings(size, self.holdout)) if t != q.data["template"]]
+                for t in rng.sample(others, min(k.phrasings - 1, len(others))):
+                    yield make(g, eid, r, t), "train", None
             if rng.random() < self.s.probes.phrasing_rate:
                 t = qs.draw_template(size, self.holdout, rng, True)
                 if t is not None:

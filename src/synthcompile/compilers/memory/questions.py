@@ -307,8 +307,12 @@ def draw_template(bank_size: int, holdout: int, rng: random.Random, heldout: boo
         if not 0 < holdout < bank_size:
             return None
         return bank_size - holdout + rng.randrange(holdout)
-    train = bank_size - holdout if 0 < holdout < bank_size else bank_size
-    return rng.randrange(train)
+    return rng.randrange(training_phrasings(bank_size, holdout))
+
+
+def training_phrasings(bank_size: int, holdout: int) -> int:
+    """How many phrasings of a bank training may use (all but the held-out tail)."""
+    return bank_size - holdout if 0 < holdout < bank_size else bank_size
 
 
 def render_qa(question: Question, think: bool, lead: str) -> tuple[str, str]:
