@@ -9,6 +9,9 @@ gated one), so a token costs the same matrix-multiply FLOPs in both.
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -53,12 +56,8 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
 
 
-def train_steps(model: GPT, data, steps: int, batch: int, seq_len: int, seed: int = 0) -> list[float]:
+def train_steps(model: GPT, data: np.ndarray, steps: int, batch: int, seq_len: int, seed: int = 0) -> list[float]:
     """nanoGPT's loop (random windows of the token file, AdamW, clipping): each step's seconds."""
-    import time
-
-    import numpy as np
-
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
     gen = torch.Generator().manual_seed(seed)
     times = []

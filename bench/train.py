@@ -131,7 +131,7 @@ def main() -> None:
     ap.add_argument("--seq-len", type=int, default=128)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
-    cores = cpu_threads()
+    threads = cpu_threads()  # the lab's default for a lone run: every core
     with tempfile.TemporaryDirectory() as tmp:
         run = args.run
         if run is None:
@@ -141,7 +141,7 @@ def main() -> None:
         data = np.concatenate([np.memmap(p, dtype=export.dtype, mode="r") for p in export.layout.token_files()])
         model = build_model(model_config(ModelSpec(preset=args.preset), vocab_size=export.vocab_size,
                                          max_len=args.seq_len, eos_id=export.eos_id), seed=0)
-        n, threads = count_parameters(model), cpu_threads()
+        n = count_parameters(model)
         arms: dict[str, Callable[[], tuple[float, float]]] = {
             "lab, 1 thread (old default)": lambda: lab_once(run, Path(tmp) / "lab", args, 1),
             f"lab, {threads} threads": lambda: lab_once(run, Path(tmp) / "lab", args, threads),
@@ -159,7 +159,7 @@ def main() -> None:
                 results[name].append(arm())
         ceiling = {t: matmul_ceiling(t) for t in sorted({1, threads})}
     best = {name: (max(r[0] for r in rs), max(r[1] for r in rs)) for name, rs in results.items()}
-    print(f"model {args.preset}: {n:,} parameters; {cores} cores; batch {args.batch} x {args.seq_len} "
+    print(f"model {args.preset}: {n:,} parameters; {threads} cores; batch {args.batch} x {args.seq_len} "
           f"tokens, {args.steps} steps (steady state: after {args.skip}), best of {args.repeat}")
     print(f"{'arm':40} {'run tok/s':>10} {'steps tok/s':>12} {'GFLOP/s':>8} {'of ceiling':>10}")
     for name, (whole, steps) in best.items():
